@@ -1,0 +1,505 @@
+/* assess.c - pure decisions over parsed `oc get -o json` documents */
+#include "assess.h"
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- small readers -------------------------------------------------------------- */
+
+static const json_t *
+jget(const json_t *o, const char *key)
+{
+	return json_is_object(o) ? json_object_get(o, key) : NULL;
+}
+
+/* follow a NULL-terminated chain of keys */
+static const json_t *
+jpath(const json_t *o, ...)
+{
+	va_list ap;
+	const char *key;
+
+	va_start(ap, o);
+	while (o && (key = va_arg(ap, const char *)) != NULL)
+		o = jget(o, key);
+	va_end(ap);
+	return o;
+}
+
+static const char *
+jstr(const json_t *o, const char *key)
+{
+	const json_t *v = jget(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static long
+jlong(const json_t *o, const char *key, long def)
+{
+	const json_t *v = jget(o, key);
+
+	return json_is_integer(v) ? (long)json_integer_value(v) : def;
+}
+
+static int
+streq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+/* 1 if name is one of the comma-separated names in csv */
+static int
+csv_has(const char *csv, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = csv;
+
+	while (p && *p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (n == len && strncmp(p, name, n) == 0)
+			return 1;
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+static int
+csv_count(const char *csv)
+{
+	int n = *csv ? 1 : 0;
+
+	for (; *csv; csv++)
+		n += *csv == ',';
+	return n;
+}
+
+/* the "sha256:..." part of an image reference "repo@sha256:...", or NULL */
+static const char *
+image_digest(const char *image)
+{
+	const char *at = image ? strrchr(image, '@') : NULL;
+
+	return at && strncmp(at + 1, "sha256:", 7) == 0 ? at + 1 : NULL;
+}
+
+/* the ImageChange trigger's tag within amp-system, e.g. "2.9" from "amp-system:2.9" */
+static const char *
+amp_trigger_tag(const json_t *trigger)
+{
+	const json_t *from = jpath(trigger, "imageChangeParams", "from", NULL);
+	const char *name = jstr(from, "name");
+	const char *kind = jstr(from, "kind");
+
+	if (!streq(jstr(trigger, "type"), "ImageChange") || !name)
+		return NULL;
+	if (kind && strcmp(kind, "ImageStreamTag") != 0)
+		return NULL;
+	if (strncmp(name, IMAGESTREAM ":", strlen(IMAGESTREAM) + 1) != 0)
+		return NULL;
+	return name + strlen(IMAGESTREAM) + 1;
+}
+
+/* --- image stream tags ---------------------------------------------------------- */
+
+static const json_t *
+find_named(const json_t *array, const char *field, const char *value)
+{
+	size_t i;
+	const json_t *item;
+
+	if (!json_is_array(array))
+		return NULL;
+	json_array_foreach(array, i, item)
+		if (streq(jstr(item, field), value))
+			return item;
+	return NULL;
+}
+
+int
+tag_assess(const json_t *is, const char *tag, struct tag_view *v)
+{
+	const json_t *spec, *status, *items, *item0, *cond = NULL, *c;
+	long item_gen = -1, cond_gen = -1;
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	if (!json_is_object(is))
+		return -1;
+	spec = find_named(jpath(is, "spec", "tags", NULL), "name", tag);
+	status = find_named(jpath(is, "status", "tags", NULL), "tag", tag);
+	if (spec) {
+		v->in_spec = 1;
+		strlcopy(v->from_kind, jstr(jget(spec, "from"), "kind"), sizeof(v->from_kind));
+		strlcopy(v->from_name, jstr(jget(spec, "from"), "name"), sizeof(v->from_name));
+		v->generation = jlong(spec, "generation", 0);
+	}
+	items = jget(status, "items");
+	item0 = json_is_array(items) ? json_array_get(items, 0) : NULL;
+	if (item0)
+		item_gen = jlong(item0, "generation", 0);
+	json_array_foreach(jget(status, "conditions"), i, c)
+		if (streq(jstr(c, "type"), "ImportSuccess"))
+			cond = c;
+	if (cond && streq(jstr(cond, "status"), "False"))
+		cond_gen = jlong(cond, "generation", 0);
+
+	if (cond_gen >= 0 && cond_gen >= v->generation && cond_gen >= item_gen && v->in_spec) {
+		v->state = TAG_FAILED;
+		strlcopy(v->reason, jstr(cond, "reason"), sizeof(v->reason));
+		strlcopy(v->message, jstr(cond, "message"), sizeof(v->message));
+	} else if (item0 && item_gen >= v->generation) {
+		v->state = TAG_IMPORTED;
+		strlcopy(v->digest, jstr(item0, "image"), sizeof(v->digest));
+		strlcopy(v->reference, jstr(item0, "dockerImageReference"), sizeof(v->reference));
+	} else {
+		v->state = v->in_spec ? TAG_PENDING : TAG_ABSENT;
+	}
+	return 0;
+}
+
+/* --- DeploymentConfig triggers and containers ----------------------------------------- */
+
+int
+dc_database(const json_t *dc, const char *from, const char *to, char *why, size_t n)
+{
+	const json_t *t;
+	size_t i;
+	int db = DB_AUTO;
+	const char *name = jstr(jget(dc, "metadata"), "name");
+
+	json_array_foreach(jpath(dc, "spec", "triggers", NULL), i, t) {
+		const char *tag = amp_trigger_tag(t);
+		size_t fl = strlen(from), tl = strlen(to);
+		int this;
+
+		if (!tag)
+			continue;
+		if (strcmp(tag, from) == 0 || strcmp(tag, to) == 0)
+			this = DB_OTHER;
+		else if ((strncmp(tag, from, fl) == 0 && strcmp(tag + fl, "-oracle") == 0) ||
+			 (strncmp(tag, to, tl) == 0 && strcmp(tag + tl, "-oracle") == 0))
+			this = DB_ORACLE;
+		else {
+			snprintf(why, n, "dc/%s has an image trigger on '" IMAGESTREAM ":%s', which is "
+				 "neither version %s nor %s (check --from and --to)", name ? name : "?", tag, from, to);
+			return -1;
+		}
+		if (db != DB_AUTO && db != this) {
+			snprintf(why, n, "dc/%s has image triggers for both the Oracle and the other "
+				 "database images", name ? name : "?");
+			return -1;
+		}
+		db = this;
+	}
+	return db;
+}
+
+int
+detect_database(const json_t *const dcs[], int ndcs, const char *from, const char *to,
+		char *why, size_t n)
+{
+	int db = DB_AUTO, i, first = -1;
+
+	for (i = 0; i < ndcs; i++) {
+		int this = dc_database(dcs[i], from, to, why, n);
+
+		if (this < 0)
+			return -1;
+		if (this == DB_AUTO)
+			continue;
+		if (db != DB_AUTO && this != db) {
+			snprintf(why, n, "the system dcs disagree on the database: dc/%s triggers on %s "
+				 "images, dc/%s on %s images",
+				 jstr(jget(dcs[first], "metadata"), "name"), db == DB_ORACLE ? "Oracle" : "non-Oracle",
+				 jstr(jget(dcs[i], "metadata"), "name"), this == DB_ORACLE ? "Oracle" : "non-Oracle");
+			return -1;
+		}
+		db = this;
+		first = i;
+	}
+	return db;
+}
+
+static int
+containers_exactly(const json_t *names, const char *csv)
+{
+	size_t i;
+	const json_t *nm;
+
+	if (!json_is_array(names) || (int)json_array_size(names) != csv_count(csv))
+		return 0;
+	json_array_foreach(names, i, nm)
+		if (!json_is_string(nm) || !csv_has(csv, json_string_value(nm)))
+			return 0;
+	return 1;
+}
+
+void
+trigger_assess(const json_t *dc, const char *old_tag, const char *new_tag,
+	       const char *containers, struct trigger_view *v)
+{
+	const json_t *t;
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	json_array_foreach(jpath(dc, "spec", "triggers", NULL), i, t) {
+		const char *tag = amp_trigger_tag(t);
+
+		if (!tag)
+			continue;
+		v->image_triggers++;
+		if (strcmp(tag, old_tag) == 0)
+			v->has_old = 1;
+		if (strcmp(tag, new_tag) == 0) {
+			v->has_new = 1;
+			if (containers_exactly(jpath(t, "imageChangeParams", "containerNames", NULL), containers))
+				v->new_containers_ok = 1;
+		}
+	}
+}
+
+/* the container or init container of dc's pod template called name */
+static const json_t *
+find_container(const json_t *dc, const char *name)
+{
+	const json_t *spec = jpath(dc, "spec", "template", "spec", NULL);
+	const json_t *c = find_named(jget(spec, "containers"), "name", name);
+
+	return c ? c : find_named(jget(spec, "initContainers"), "name", name);
+}
+
+int
+dc_missing_container(const json_t *dc, const char *containers, char *missing, size_t n)
+{
+	const char *p = containers;
+
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char name[128];
+
+		snprintf(name, sizeof(name), "%.*s", (int)len, p);
+		if (!find_container(dc, name)) {
+			strlcopy(missing, name, n);
+			return 1;
+		}
+		p += len + (end ? 1 : 0);
+	}
+	return 0;
+}
+
+int
+dc_runs_digest(const json_t *dc, const char *containers, const char *digest)
+{
+	const char *p = containers;
+
+	if (!digest || !*digest)
+		return 0;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char name[128];
+		const char *d;
+
+		snprintf(name, sizeof(name), "%.*s", (int)len, p);
+		d = image_digest(jstr(find_container(dc, name), "image"));
+		if (!d || strcmp(d, digest) != 0)
+			return 0;
+		p += len + (end ? 1 : 0);
+	}
+	return 1;
+}
+
+long
+dc_replicas(const json_t *dc)
+{
+	return jlong(jget(dc, "spec"), "replicas", 0);
+}
+
+long
+dc_recorded_replicas(const json_t *dc)
+{
+	const char *s = jstr(jpath(dc, "metadata", "annotations", NULL), REPLICAS_ANNOTATION);
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return -1;
+	v = strtol(s, &end, 10);
+	return *end == '\0' && v >= 0 && v <= 100000 ? v : -1;
+}
+
+/* --- rollouts ------------------------------------------------------------------- */
+
+static int
+pod_ready(const json_t *pod)
+{
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(jpath(pod, "status", "conditions", NULL), i, c)
+		if (streq(jstr(c, "type"), "Ready"))
+			return streq(jstr(c, "status"), "True");
+	return 0;
+}
+
+static void
+count_pods(const json_t *pods, const char *dc, const char *rc, struct rollout_view *v)
+{
+	const json_t *pod;
+	size_t i;
+
+	json_array_foreach(jget(pods, "items"), i, pod) {
+		const json_t *labels = jpath(pod, "metadata", "labels", NULL);
+		const char *phase = jstr(jget(pod, "status"), "phase");
+		int terminating = jpath(pod, "metadata", "deletionTimestamp", NULL) != NULL;
+		int latest = streq(jstr(labels, "deployment"), rc);
+
+		if (!streq(jstr(labels, "deploymentconfig"), dc))
+			continue;
+		/* pods that have run to an end (evicted, completed) hold no container */
+		if (!terminating && (streq(phase, "Succeeded") || streq(phase, "Failed")))
+			continue;
+		if (terminating)
+			v->terminating++;
+		if (!latest)
+			v->old_pods++;
+		else if (!terminating) {
+			v->live_new++;
+			v->ready_new += pod_ready(pod);
+		}
+	}
+}
+
+static const json_t *
+condition(const json_t *dc, const char *type)
+{
+	return find_named(jpath(dc, "status", "conditions", NULL), "type", type);
+}
+
+void
+rollout_assess(const json_t *dc, const json_t *rcs, const json_t *pods, long baseline,
+	       int expect_new, struct rollout_view *v)
+{
+	const char *name = jstr(jget(dc, "metadata"), "name");
+	const json_t *status = jget(dc, "status");
+	const json_t *rc, *annotations, *progressing = condition(dc, "Progressing");
+	const char *preason = jstr(progressing, "reason"), *pmessage = jstr(progressing, "message");
+	long generation = jlong(jget(dc, "metadata"), "generation", 0);
+	long observed = jlong(status, "observedGeneration", 0);
+	long available = jlong(status, "availableReplicas", 0);
+	const json_t *item;
+	size_t i;
+	char quoted[160];
+	int cancelled;
+
+	memset(v, 0, sizeof(*v));
+	v->state = ROLLOUT_PROGRESSING;
+	if (!name)
+		name = "?";
+	v->latest = jlong(status, "latestVersion", 0);
+	v->desired = dc_replicas(dc);
+	snprintf(v->rc, sizeof(v->rc), "%s-%ld", name, v->latest);
+	strlcopy(v->reason, preason, sizeof(v->reason));
+	count_pods(pods, name, v->rc, v);
+
+	if (json_is_true(jpath(dc, "spec", "paused", NULL)) || streq(preason, "DeploymentConfigPaused")) {
+		v->state = ROLLOUT_FAILED;
+		strlcopy(v->reason, "DeploymentConfigPaused", sizeof(v->reason));
+		snprintf(v->message, sizeof(v->message), "dc/%s is paused: no rollout will start "
+			 "until it is resumed (oc rollout resume dc/%s)", name, name);
+		return;
+	}
+	if (expect_new && v->latest <= baseline) {
+		snprintf(v->waiting, sizeof(v->waiting), "waiting for the image trigger to start rollout #%ld",
+			 baseline + 1);
+		return;
+	}
+	if (v->latest == 0) {
+		strlcopy(v->waiting, "waiting for the first rollout", sizeof(v->waiting));
+		return;
+	}
+	rc = NULL;
+	json_array_foreach(jget(rcs, "items"), i, item)
+		if (streq(jstr(jget(item, "metadata"), "name"), v->rc))
+			rc = item;
+	if (!rc) {
+		snprintf(v->waiting, sizeof(v->waiting), "waiting for replication controller %s", v->rc);
+		return;
+	}
+	annotations = jpath(rc, "metadata", "annotations", NULL);
+	strlcopy(v->phase, jstr(annotations, "openshift.io/deployment.phase"), sizeof(v->phase));
+	cancelled = streq(jstr(annotations, "openshift.io/deployment.cancelled"), "true");
+	snprintf(v->log_pod, sizeof(v->log_pod), "%s", jstr(annotations, "openshift.io/deployer-pod.name") ?
+		 jstr(annotations, "openshift.io/deployer-pod.name") : "");
+	if (!v->log_pod[0])
+		snprintf(v->log_pod, sizeof(v->log_pod), "%s-deploy", v->rc);
+	if (jpath(dc, "spec", "strategy", "rollingParams", "pre", NULL) ||
+	    jpath(dc, "spec", "strategy", "recreateParams", "pre", NULL))
+		snprintf(v->hook_pod, sizeof(v->hook_pod), "%s-hook-pre", v->rc);
+	snprintf(quoted, sizeof(quoted), "\"%s\"", v->rc);
+
+	if (strcmp(v->phase, "Failed") == 0) {
+		const char *sreason = jstr(annotations, "openshift.io/deployment.status-reason");
+
+		if (cancelled && generation > observed) {
+			snprintf(v->waiting, sizeof(v->waiting), "rollout #%ld was cancelled; waiting for "
+				 "the newer one", v->latest);
+			return;
+		}
+		v->state = ROLLOUT_FAILED;
+		if (cancelled)
+			strlcopy(v->reason, "RolloutCancelled", sizeof(v->reason));
+		else if (preason && pmessage && strstr(pmessage, quoted) &&
+			 strcmp(preason, "NewReplicationControllerAvailable") != 0)
+			strlcopy(v->reason, preason, sizeof(v->reason));
+		else
+			strlcopy(v->reason, "Failed", sizeof(v->reason));
+		if (pmessage && strstr(pmessage, quoted) && sreason)
+			snprintf(v->message, sizeof(v->message), "%s (%s)", pmessage, sreason);
+		else if (pmessage && strstr(pmessage, quoted))
+			strlcopy(v->message, pmessage, sizeof(v->message));
+		else if (sreason)
+			snprintf(v->message, sizeof(v->message), "replication controller \"%s\" failed: %s",
+				 v->rc, sreason);
+		else
+			snprintf(v->message, sizeof(v->message), "replication controller \"%s\" failed", v->rc);
+		return;
+	}
+	if (strcmp(v->phase, "Complete") != 0) {
+		snprintf(v->waiting, sizeof(v->waiting), "rollout #%ld is %s", v->latest,
+			 v->phase[0] ? v->phase : "starting");
+		return;
+	}
+	if (generation > observed) {
+		snprintf(v->waiting, sizeof(v->waiting), "waiting for the controller to observe "
+			 "generation %ld", generation);
+		return;
+	}
+	if (!streq(preason, "NewReplicationControllerAvailable") || !pmessage || !strstr(pmessage, quoted)) {
+		snprintf(v->waiting, sizeof(v->waiting), "waiting for Progressing to report %s available",
+			 v->rc);
+		return;
+	}
+	if (v->ready_new < v->desired || available < v->desired) {
+		snprintf(v->waiting, sizeof(v->waiting), "%ld of %ld new pods ready", v->ready_new, v->desired);
+		return;
+	}
+	if (v->live_new > v->desired) {
+		snprintf(v->waiting, sizeof(v->waiting), "%ld pods running, %ld desired", v->live_new, v->desired);
+		return;
+	}
+	if (v->old_pods > 0 || v->terminating > 0) {
+		long n = v->old_pods > v->terminating ? v->old_pods : v->terminating;
+
+		snprintf(v->waiting, sizeof(v->waiting), "%ld old pod%s still terminating", n, n == 1 ? "" : "s");
+		return;
+	}
+	v->state = ROLLOUT_DONE;
+}

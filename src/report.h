@@ -1,0 +1,50 @@
+/*
+ * report.h - everything the program tells its user, as text or as JSON lines.
+ *
+ * Text: progress on stdout, errors, warnings and hints on stderr.
+ * JSON (--output json): stdout carries only JSON objects, one per line (see
+ * docs/events.md); errors, warnings and hints are also written to stderr as text.
+ */
+#ifndef REPORT_H
+#define REPORT_H
+
+#include <stdint.h>
+
+#include "args.h"
+#include "plan.h"
+
+enum step_status { STEP_DONE, STEP_SKIPPED, STEP_FAILED, STEP_PENDING };
+
+/* choose the format; json != 0 for JSON lines */
+void report_init(int json);
+int report_json(void);
+
+/* the run begins: command name, namespace, versions, database and whether detected */
+void report_begin(const char *command, const char *ns, const struct plan *p, int detected);
+/* print the plan: text as a pasteable script (comments start with '#'), or one JSON event */
+void report_plan(const struct plan *p, const char *oc, const char *ns, int detected);
+/* a step starts */
+void report_step_start(const struct plan *p, int index);
+/* a mutating command is about to run (text: "+ oc ...") */
+void report_command_start(const struct args *cmd);
+/* a mutating command finished (json: command event) */
+void report_command_end(const struct args *cmd, int64_t status, uint64_t ms);
+/* what a wait is waiting for now (printed when it changes) */
+void report_progress(const struct plan *p, int index, const char *what);
+/* a step ends: done, skipped as already done, or failed */
+void report_step_end(const struct plan *p, int index, enum step_status st, uint64_t ms,
+		     const char *detail);
+/* one line of `status` */
+void report_status_step(const struct plan *p, int index, enum step_status st, const char *detail);
+/* end of `status`: complete or not */
+void report_status_end(const char *ns, const struct plan *p, int complete);
+/* messages to stderr (and JSON events) */
+void report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void report_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void report_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* an informational line (text only) */
+void report_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* the final event / summary line */
+void report_end(const char *command, int status, uint64_t ms, int done, int skipped, int procs);
+
+#endif
