@@ -22,11 +22,14 @@
 struct engine;
 typedef void (*cont_fn)(struct engine *);
 
+/* how a read's output is taken */
+enum { READ_TEXT, READ_JSON, READ_YESNO /* oc auth can-i: "no" with exit 1 is an answer */ };
+
 /* one oc read of a batch that runs concurrently */
 struct slot {
 	struct engine *e;
 	struct args cmd;
-	int parse;          /* parse stdout as JSON into doc */
+	int parse;          /* READ_JSON: stdout into doc; READ_TEXT, READ_YESNO: first line into text */
 	json_t *doc;
 	char text[256];     /* else: the first line of stdout */
 };
@@ -37,6 +40,7 @@ struct engine {
 	struct plan plan;
 	const char *ns;
 	char nsbuf[64];
+	char user[128];           /* oc whoami */
 	int detected;             /* the database was detected, not given */
 	int status;               /* exit status */
 	int finished;
@@ -216,11 +220,13 @@ on_read_done(struct proc_result *r, void *arg)
 
 	e->pending--;
 	if (!e->finished && !e->batch_failed) {
-		if (oc_failed(&s->cmd, r, msg, sizeof(msg))) {
+		if (s->parse == READ_YESNO && r->exit_status == 1 && strncmp(r->out, "no", 2) == 0) {
+			strlcopy(s->text, "no", sizeof(s->text));
+		} else if (oc_failed(&s->cmd, r, msg, sizeof(msg))) {
 			e->batch_failed = 1;
 			report_error("%s", msg);
 			hint_for(e, r);
-		} else if (s->parse) {
+		} else if (s->parse == READ_JSON) {
 			json_error_t je;
 
 			s->doc = json_loadb(r->out, r->outlen, 0, &je);
@@ -276,11 +282,11 @@ batch_add_dc(struct engine *e, int dc)
 	char what[96];
 
 	snprintf(what, sizeof(what), "dc/%s", name);
-	cmd_get(batch_add(e, 1), e->o->oc, e->ns, what, NULL);
+	cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, what, NULL);
 	snprintf(selector, sizeof(selector), "openshift.io/deployment-config.name=%s", name);
-	cmd_get(batch_add(e, 1), e->o->oc, e->ns, "rc", selector);
+	cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, "rc", selector);
 	snprintf(selector, sizeof(selector), "deploymentconfig=%s", name);
-	cmd_get(batch_add(e, 1), e->o->oc, e->ns, "pods", selector);
+	cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, "pods", selector);
 }
 
 /* --- mutating commands, one after another ------------------------------------------------ */
@@ -465,7 +471,7 @@ static void
 import_poll(struct engine *e)
 {
 	batch_clear(e);
-	cmd_get(batch_add(e, 1), e->o->oc, e->ns, "imagestream/" IMAGESTREAM, NULL);
+	cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, "imagestream/" IMAGESTREAM, NULL);
 	batch_start(e, import_read);
 }
 
@@ -705,7 +711,7 @@ replicas_step(struct engine *e)
 	batch_clear(e);
 	for (i = 0; i < NDCS; i++) {
 		snprintf(what, sizeof(what), "dc/%s", system_dcs[i].name);
-		cmd_get(batch_add(e, 1), e->o->oc, e->ns, what, NULL);
+		cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, what, NULL);
 	}
 	batch_start(e, replicas_read);
 }
@@ -929,6 +935,15 @@ preflight_read(struct engine *e)
 	e->is = batch_take(e, 0);
 	for (i = 0; i < NDCS; i++)
 		e->dcs[i] = batch_take(e, i + 1);
+	for (i = 4; i < e->nslots; i++) {
+		if (strcmp(e->slots[i].text, "yes") != 0) {
+			report_error("user '%s' may not %s %s in namespace %s (oc auth can-i says %s)", e->user,
+				     e->slots[i].cmd.v[3], e->slots[i].cmd.v[4], e->ns, e->slots[i].text);
+			report_hint("ask for edit rights on project %s", e->ns);
+			stop(e, 3);
+			return;
+		}
+	}
 	for (i = 0; i < NDCS; i++) {
 		if (dc_missing_container(e->dcs[i], system_dcs[i].containers, missing, sizeof(missing))) {
 			report_error("dc/%s has no container or init container '%s' (the guide expects %s): "
@@ -1003,9 +1018,9 @@ preflight_read(struct engine *e)
 			char selector[128];
 
 			snprintf(selector, sizeof(selector), "openshift.io/deployment-config.name=%s", system_dcs[i].name);
-			cmd_get(batch_add(e, 1), e->o->oc, e->ns, "rc", selector);
+			cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, "rc", selector);
 			snprintf(selector, sizeof(selector), "deploymentconfig=%s", system_dcs[i].name);
-			cmd_get(batch_add(e, 1), e->o->oc, e->ns, "pods", selector);
+			cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, "pods", selector);
 		}
 		if (!report_json())
 			printf("3scale-upgrade status: namespace %s, %s -> %s, database %s%s\n", e->ns, e->plan.from,
@@ -1035,6 +1050,7 @@ preflight_identity(struct engine *e)
 	int i;
 	char what[96];
 
+	strlcopy(e->user, e->slots[0].text, sizeof(e->user));
 	if (!e->ns) {
 		strlcopy(e->nsbuf, e->slots[1].text, sizeof(e->nsbuf));
 		if (!is_dns1123_label(e->nsbuf)) {
@@ -1045,10 +1061,16 @@ preflight_identity(struct engine *e)
 		e->ns = e->nsbuf;
 	}
 	batch_clear(e);
-	cmd_get(batch_add(e, 1), e->o->oc, e->ns, "imagestream/" IMAGESTREAM, NULL);
+	cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, "imagestream/" IMAGESTREAM, NULL);
 	for (i = 0; i < NDCS; i++) {
 		snprintf(what, sizeof(what), "dc/%s", system_dcs[i].name);
-		cmd_get(batch_add(e, 1), e->o->oc, e->ns, what, NULL);
+		cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, what, NULL);
+	}
+	/* the commands that change something need these rights (slots 4, 5) */
+	if (e->o->command == CMD_RUN || e->o->command == CMD_SCALE_DOWN) {
+		cmd_can_i(batch_add(e, READ_YESNO), e->o->oc, e->ns, "patch", "deploymentconfigs");
+		cmd_can_i(batch_add(e, READ_YESNO), e->o->oc, e->ns, "patch",
+			  e->o->command == CMD_RUN ? "imagestreams" : "deploymentconfigs/scale");
 	}
 	batch_start(e, preflight_read);
 }
@@ -1067,11 +1089,11 @@ begin(struct engine *e)
 		finish(e, 0);
 		return;
 	}
-	a = batch_add(e, 0);
+	a = batch_add(e, READ_TEXT);
 	args_init(a, e->o->oc);
 	args_add(a, "whoami");
 	if (!e->ns) {
-		a = batch_add(e, 0);
+		a = batch_add(e, READ_TEXT);
 		args_init(a, e->o->oc);
 		args_add(a, "project");
 		args_add(a, "-q");

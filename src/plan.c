@@ -169,3 +169,14 @@ plan_step_commands(const struct plan *p, const struct step *s, const char *oc,
 		return 0;
 	}
 }
+
+void
+cmd_can_i(struct args *a, const char *oc, const char *ns, const char *verb, const char *resource)
+{
+	args_init(a, oc);
+	args_add(a, "auth");
+	args_add(a, "can-i");
+	args_add(a, "%s", verb);
+	args_add(a, "%s", resource);
+	add_ns(a, ns);
+}

@@ -62,6 +62,7 @@ void cmd_get(struct args *a, const char *oc, const char *ns, const char *what, c
 void cmd_trigger(struct args *a, const struct plan *p, const char *oc, const char *ns, int dc, int remove);
 void cmd_scale(struct args *a, const char *oc, const char *ns, const char *dc, long replicas);
 void cmd_annotate_replicas(struct args *a, const char *oc, const char *ns, const char *dc, long replicas);
+void cmd_can_i(struct args *a, const char *oc, const char *ns, const char *verb, const char *resource);
 void cmd_rollout_retry(struct args *a, const char *oc, const char *ns, const char *dc);
 
 #endif

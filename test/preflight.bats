@@ -1,0 +1,130 @@
+#!/usr/bin/env bats
+# Failed checks: a clear message, a documented exit status, and no mutating oc call.
+
+load test_helper
+
+setup() {
+	common_setup
+}
+
+# run_refused STATUS ARGS...: the run fails with STATUS and nothing was changed
+run_refused() {
+	local status=$1
+	shift
+	run upgrade "$@"
+	assert_failure "$status"
+	[ -z "$(mutating_calls)" ] || fail "a mutating call was made: $(mutating_calls)"
+}
+
+@test "not logged in: exit 3, oc's message and a hint to log in" {
+	sim_init --set logged_in=false
+	run_refused 3 run -n 3scale --yes
+	assert_output --partial "error: You must be logged in to the server (Unauthorized)"
+	assert_output --partial "oc login"
+}
+
+@test "a namespace without 3scale: exit 3 naming the missing object" {
+	sim_init
+	run_refused 3 run -n other --yes
+	assert_output --partial "(NotFound)"
+	assert_output --partial "check the namespace"
+}
+
+@test "no -n and no current project: exit 3 with a hint" {
+	sim_init --set project=
+	run_refused 3 run --yes
+	assert_output --partial "no project has been set"
+	assert_output --partial "-n NAMESPACE"
+}
+
+@test "a user without edit rights is refused before anything changes" {
+	sim_init --set forbidden_verbs=patch,set,scale,annotate
+	run_refused 3 run -n 3scale --yes
+	assert_output --partial "may not patch"
+	assert_output --partial "edit rights"
+}
+
+@test "oracle without the 2.10-oracle image: exit 3 naming the Oracle 19c procedure" {
+	sim_init --database oracle --oracle-image no
+	run_refused 3 run -n 3scale --yes
+	assert_output --partial "amp-system:2.10-oracle has no image"
+	assert_output --partial "Upgrading 3scale 2.9 to 2.10 with Oracle 19c"
+}
+
+@test "tag 2.10 from a different image: exit 3, the tag is not replaced" {
+	sim_init
+	oc patch imagestream/amp-system --type=json -n 3scale \
+		-p '[{"op": "add", "path": "/spec/tags/-", "value": {"from": {"kind": "DockerImage", "name": "quay.io/other/system:2.10"}, "name": "2.10"}}]' >/dev/null
+	before=$(mutating_calls)
+	run upgrade run -n 3scale --yes
+	assert_failure 3
+	assert_output --partial "already exists from 'quay.io/other/system:2.10'"
+	[ "$(mutating_calls)" = "$before" ] || fail "something changed"
+}
+
+@test "--database contradicting the triggers: exit 3" {
+	sim_init --database other
+	run_refused 3 run -n 3scale --yes --database oracle
+	assert_output --partial "contradicts the image triggers"
+}
+
+@test "a paused dc: exit 3 with the resume command" {
+	sim_init --set paused=system-sidekiq
+	run_refused 3 run -n 3scale --yes
+	assert_output --partial "dc/system-sidekiq is paused"
+	assert_output --partial "oc rollout resume dc/system-sidekiq -n 3scale"
+}
+
+@test "a dc without a documented container: exit 3 naming it" {
+	sim_init
+	oc patch dc/system-sphinx --type=json -n 3scale \
+		-p '[{"op": "remove", "path": "/spec/template/spec/initContainers/0"}]' >/dev/null
+	before=$(mutating_calls)
+	run upgrade run -n 3scale --yes
+	assert_failure 3
+	assert_output --partial "dc/system-sphinx has no container or init container 'system-master-svc'"
+	[ "$(mutating_calls)" = "$before" ] || fail "something changed"
+}
+
+@test "an oc that cannot be run: --oc is a usage error (2), a missing oc on PATH a failed check (3)" {
+	sim_init
+	run upgrade run -n 3scale --yes --oc /nonexistent/oc
+	assert_failure 2
+	assert_output --partial "is not an executable file"
+	PATH=/usr/bin:/bin run "$UPGRADE" status -n 3scale
+	assert_failure 3
+	assert_output --partial "cannot run 'oc'"
+}
+
+@test "without a terminal and without --yes, run refuses before any oc call (exit 2)" {
+	sim_init
+	run upgrade run -n 3scale </dev/null
+	assert_failure 2
+	assert_output --partial "pass --yes"
+	run "$SIM" sim calls
+	assert_output ""
+}
+
+@test "usage errors: one line and exit 2, before any oc call" {
+	sim_init
+	for args in "run --bogus" "frobnicate" "run -n --all-namespaces" "run -n UPPER" "run --from 2" \
+		"run --to 2.x" "run --database mysql" "run --timeout soon" "run --output yaml" "run --to 2.8" ""; do
+		# shellcheck disable=SC2086
+		run upgrade $args
+		assert_failure 2
+		[ "${#lines[@]}" = 1 ] || fail "'$args': not one line: $output"
+		assert_output --regexp '^error: '
+	done
+	run "$SIM" sim calls
+	assert_output ""
+}
+
+@test "--help and --version" {
+	run upgrade --help
+	assert_success
+	assert_output --partial "usage: 3scale-upgrade"
+	assert_output --partial "exit status:"
+	run upgrade --version
+	assert_success
+	assert_output --regexp '^3scale-upgrade [0-9]+\.[0-9]+\.[0-9]+$'
+}

@@ -1,0 +1,67 @@
+# test/test_helper.bash - shared set-up of the bats suites: the program under test
+# ($THREESCALE_UPGRADE, default build/3scale-upgrade) against scripts/oc-sim as `oc`,
+# with the simulator's state in the test's own temporary directory.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+UPGRADE=${THREESCALE_UPGRADE:-$TOP/build/3scale-upgrade}
+SIM=$TOP/scripts/oc-sim
+
+common_setup() {
+	export OC_SIM_STATE="$BATS_TEST_TMPDIR/sim"
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	ln -sf "$SIM" "$BATS_TEST_TMPDIR/bin/oc"
+	export PATH="$BATS_TEST_TMPDIR/bin:$PATH"
+	unset OC
+}
+
+# sim_init [oc-sim sim init options]: a settled 3scale 2.9 project "3scale" with short rollouts
+sim_init() {
+	"$SIM" sim init --namespace 3scale \
+		--set rollout_seconds=0.6 --set terminate_seconds=0.4 \
+		--set trigger_lag_seconds=0.2 --set import_seconds=0.2 "$@"
+}
+
+# upgrade ARGS: the program under test; fd 3 closed so that bats never waits on children
+upgrade() {
+	"$UPGRADE" "$@" 3>&-
+}
+
+# the mutating oc calls the simulator has seen, one per line
+mutating_calls() {
+	"$SIM" sim calls --mutating
+}
+
+# jq-like access without jq: py EXPR reads JSON on stdin as `d`, prints the result
+py() {
+	python3 -c "import json,sys; d=json.load(sys.stdin); r=($1); print(r if isinstance(r,str) else json.dumps(r, sort_keys=True))"
+}
+
+# dc_field NAME EXPR: EXPR over `oc get dc/NAME -o json` as d
+dc_field() {
+	oc get "dc/$1" -n 3scale -o json | py "$2"
+}
+
+# image triggers of dc NAME as "tag=containers" lines, in order
+image_triggers() {
+	dc_field "$1" "'\n'.join(t['imageChangeParams']['from']['name'] + '=' + ','.join(t['imageChangeParams']['containerNames']) for t in d['spec']['triggers'] if t['type']=='ImageChange')"
+}
+
+# assert the documented final state for tag suffix $1 ("" or "-oracle")
+assert_upgraded() {
+	local suffix=$1
+	run oc get imagestream/amp-system -n 3scale -o json
+	assert_success
+	local tags
+	tags=$(echo "$output" | py "','.join(t['name'] for t in d['spec']['tags'])")
+	[[ ",$tags," == *",2.10,"* ]] || fail "no tag 2.10 in: $tags"
+	[ "$(echo "$output" | py "len([t for t in d['spec']['tags'] if t['name']=='2.10'])")" = 1 ] || fail "tag 2.10 twice"
+	run image_triggers system-app
+	assert_output "amp-system:2.10$suffix=system-master,system-developer,system-provider"
+	run image_triggers system-sidekiq
+	assert_output "amp-system:2.10$suffix=system-sidekiq,check-svc"
+	run image_triggers system-sphinx
+	assert_output "amp-system:2.10$suffix=system-sphinx,system-master-svc"
+}
