@@ -232,11 +232,26 @@ containers_exactly(const json_t *names, const char *csv)
 	size_t i;
 	const json_t *nm;
 
+	const char *p = csv;
+
 	if (!json_is_array(names) || (int)json_array_size(names) != csv_count(csv))
 		return 0;
 	json_array_foreach(names, i, nm)
 		if (!json_is_string(nm) || !csv_has(csv, json_string_value(nm)))
 			return 0;
+	/* and every documented name is there (a duplicate must not hide a missing one) */
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		int found = 0;
+
+		json_array_foreach(names, i, nm)
+			if (strlen(json_string_value(nm)) == len && strncmp(json_string_value(nm), p, len) == 0)
+				found = 1;
+		if (!found)
+			return 0;
+		p += len + (end ? 1 : 0);
+	}
 	return 1;
 }
 

@@ -69,12 +69,18 @@ parse_duration(const char *s)
 		double v;
 		int64_t unit;
 
-		if (!isdigit((unsigned char)*p) && *p != '.')
+		char num[32];
+		size_t len = strspn(p, "0123456789.");
+
+		/* digits and one optional point only: no sign, exponent or hex */
+		if (len == 0 || len >= sizeof(num) || strspn(p, ".") == len)
 			return -1;
-		v = strtod(p, &end);
-		if (end == p || v < 0 || v > 1e7)
+		memcpy(num, p, len);
+		num[len] = '\0';
+		v = strtod(num, &end);
+		if (*end != '\0' || v > 1e7)
 			return -1;
-		p = end;
+		p += len;
 		if (strncmp(p, "ms", 2) == 0) {
 			unit = 1;
 			p += 2;
@@ -109,8 +115,8 @@ fmt_duration(uint64_t ms, char *buf, size_t n)
 	return buf;
 }
 
-int
-shell_quote_append(char *buf, size_t n, const char *s)
+static int
+quote_append(char *buf, size_t n, const char *s)
 {
 	size_t len = strlen(buf);
 	const char *p;
@@ -147,6 +153,18 @@ shell_quote_append(char *buf, size_t n, const char *s)
 		return -1;
 	buf[len++] = '\'';
 	buf[len] = '\0';
+	return 0;
+}
+
+int
+shell_quote_append(char *buf, size_t n, const char *s)
+{
+	size_t len = strlen(buf);
+
+	if (quote_append(buf, n, s) < 0) {
+		buf[len] = '\0';
+		return -1;
+	}
 	return 0;
 }
 

@@ -1,1 +1,1172 @@
-int main(void){return 0;}
+/*
+ * unit.c - table-driven tests of the pure decision functions and helpers.
+ *
+ * usage: unit-tests FIXTURES_DIR
+ *
+ * Prints "FAIL file:line: expression" for each failed check (followed by an indented
+ * line with the case and the values seen), then "N passed, N failed"; exits 1 if any
+ * check failed.
+ *
+ * Fixtures (test/fixtures), a template-based 3scale 2.9 in namespace 3scale, printed as
+ * `oc get -o json` prints them (4-space indent, keys sorted):
+ *
+ *   is-<state>.json         `oc get imagestream/amp-system -o json`:
+ *                           before (2.9 and latest only), import-absent (2.10 in spec,
+ *                           nothing in status), import-null ("items": null), imported,
+ *                           import-failed (ImportSuccess False, Unauthorized), import-retry
+ *                           (that failure at generation 5, spec generation 7), readded
+ *                           (spec generation 7, items of generation 5), oracle (2.9-oracle
+ *                           and 2.10-oracle built by a BuildConfig: status only)
+ *   dcs-<state>.json        `oc get dc system-app system-sidekiq system-sphinx -o json`
+ *                           (a List): other (2.9 triggers), oracle (2.9-oracle, scaled
+ *                           down with the replicas annotation), resumed (system-app without
+ *                           image trigger), mixed (system-app Oracle, others not), latest
+ *                           (triggers on amp-system:latest), after (2.10 triggers, images
+ *                           by digest: Source reference for system-app, internal registry
+ *                           for the others), both (system-app with 2.9 and 2.10 triggers,
+ *                           system-sidekiq's 2.10 trigger without check-svc, system-sphinx
+ *                           never rolled out, image amp-system:latest)
+ *   rollout-<scenario>.json one rollout as the tool sees it, as
+ *                           {"dc": `oc get dc/NAME -o json`,
+ *                            "pods": `oc get pods -l deploymentconfig=NAME -o json`,
+ *                            "rcs": `oc get rc -l openshift.io/deployment-config.name=NAME -o json`}
+ *                           The rollout before the upgrade is #3 (system-app-3).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "args.h"
+#include "assess.h"
+#include "options.h"
+#include "plan.h"
+#include "util.h"
+
+/* --- harness ---------------------------------------------------------------------- */
+
+static int npassed, nfailed;
+static const char *fixtures_dir = "test/fixtures";
+
+/* the table case being checked, shown with a failure */
+static const char *current_case = "";
+
+static int
+check(int ok, const char *file, int line, const char *expr, const char *detail)
+{
+	if (ok) {
+		npassed++;
+		return 1;
+	}
+	nfailed++;
+	printf("FAIL %s:%d: %s\n", file, line, expr);
+	if (*current_case && detail && *detail)
+		printf("    case: %s; %s\n", current_case, detail);
+	else if (*current_case)
+		printf("    case: %s\n", current_case);
+	else if (detail && *detail)
+		printf("    %s\n", detail);
+	return 0;
+}
+
+static int
+check_str(const char *got, const char *want, const char *file, int line, const char *expr)
+{
+	char detail[1024];
+
+	snprintf(detail, sizeof(detail), "got \"%s\", want \"%s\"", got ? got : "(null)", want ? want : "(null)");
+	return check(got && want && strcmp(got, want) == 0, file, line, expr, detail);
+}
+
+static int
+check_has(const char *got, const char *sub, const char *file, int line, const char *expr)
+{
+	char detail[1024];
+
+	snprintf(detail, sizeof(detail), "got \"%s\", want it to contain \"%s\"", got ? got : "(null)",
+		 sub ? sub : "(null)");
+	return check(got && sub && strstr(got, sub) != NULL, file, line, expr, detail);
+}
+
+static int
+check_long(long got, long want, const char *file, int line, const char *expr)
+{
+	char detail[128];
+
+	snprintf(detail, sizeof(detail), "got %ld, want %ld", got, want);
+	return check(got == want, file, line, expr, detail);
+}
+
+#define CHECK(e) check((e) != 0, __FILE__, __LINE__, #e, NULL)
+#define CHECK_STR(got, want) check_str((got), (want), __FILE__, __LINE__, #got " == " #want)
+#define CHECK_HAS(got, sub) check_has((got), (sub), __FILE__, __LINE__, #got " contains " #sub)
+#define CHECK_LONG(got, want) check_long((long)(got), (long)(want), __FILE__, __LINE__, #got " == " #want)
+
+/* --- fixtures ----------------------------------------------------------------------- */
+
+#define MAX_FIXTURES 64
+static struct {
+	char name[64];
+	json_t *doc;
+} cache[MAX_FIXTURES];
+static int ncache;
+
+/* the parsed fixture file name (borrowed; freed at exit), NULL with a failure if unreadable */
+static json_t *
+fixture(const char *name)
+{
+	char path[1024];
+	json_error_t err;
+	json_t *doc;
+	int i;
+
+	for (i = 0; i < ncache; i++)
+		if (strcmp(cache[i].name, name) == 0)
+			return cache[i].doc;
+	snprintf(path, sizeof(path), "%s/%s", fixtures_dir, name);
+	doc = json_load_file(path, 0, &err);
+	if (!doc) {
+		char detail[1400];
+
+		snprintf(detail, sizeof(detail), "%s:%d:%d: %s", path, err.line, err.column, err.text);
+		check(0, __FILE__, __LINE__, "fixture loads", detail);
+		return NULL;
+	}
+	if (ncache == MAX_FIXTURES) {
+		fputs("unit-tests: too many fixtures\n", stderr);
+		exit(2);
+	}
+	strlcopy(cache[ncache].name, name, sizeof(cache[ncache].name));
+	cache[ncache++].doc = doc;
+	return doc;
+}
+
+static void
+fixtures_free(void)
+{
+	int i;
+
+	for (i = 0; i < ncache; i++)
+		json_decref(cache[i].doc);
+	ncache = 0;
+}
+
+/* the item of List `list` called name */
+static const json_t *
+list_item(const json_t *list, const char *name)
+{
+	const json_t *item;
+	size_t i;
+
+	json_array_foreach(json_object_get(list, "items"), i, item) {
+		const json_t *n = json_object_get(json_object_get(item, "metadata"), "name");
+
+		if (json_is_string(n) && strcmp(json_string_value(n), name) == 0)
+			return item;
+	}
+	return NULL;
+}
+
+/* dc `name` of fixture file `file` (a List) */
+static const json_t *
+fixture_dc(const char *file, const char *name)
+{
+	const json_t *dc = list_item(fixture(file), name);
+
+	check(dc != NULL, __FILE__, __LINE__, "fixture has the dc", name);
+	return dc;
+}
+
+#define D29 "sha256:2f8a7c6d1e0b9a8f7e6d5c4b3a29180f7e6d5c4b3a2918e7d6c5b4a3f2e1d0c9"
+#define D210 "sha256:9c1d0e2f3a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f"
+#define D210O "sha256:7e3f9b2a5c8d1e4f7a0b3c6d9e2f5a8b1c4d7e0f3a6b9c2d5e8f1a4b7c0d3e6f"
+#define SOURCE_REF "registry.redhat.io/3scale-amp2/system-rhel7@"
+#define LOCAL_REF "docker-registry.default.svc:5000/3scale/amp-system@"
+
+#define APP_CONTAINERS "system-master,system-developer,system-provider"
+#define SIDEKIQ_CONTAINERS "system-sidekiq,check-svc"
+#define SPHINX_CONTAINERS "system-sphinx,system-master-svc"
+
+/* the command of the guide, §2.2.3.1 step 1, byte for byte */
+#define GUIDE_PATCH "[{\"op\": \"add\", \"path\": \"/spec/tags/-\", \"value\": {\"annotations\": " \
+	"{\"openshift.io/display-name\": \"AMP system 2.10\"}, \"from\": { \"kind\": \"DockerImage\", " \
+	"\"name\": \"registry.redhat.io/3scale-amp2/system-rhel7:3scale2.10\"}, \"name\": \"2.10\", " \
+	"\"referencePolicy\": {\"type\": \"Source\"}}}]"
+
+/* --- rollout_assess ------------------------------------------------------------------- */
+
+#define ANY (-99) /* a long field not checked by the case */
+
+struct rollout_case {
+	const char *name;
+	const char *fixture;
+	long baseline;
+	int expect_new;
+	enum rollout_state state;
+	long latest;
+	const char *rc;
+	const char *phase;
+	const char *reason;       /* NULL: not checked */
+	const char *message_has;  /* NULL: not checked */
+	const char *waiting_has;  /* NULL: not checked */
+	const char *log_pod;      /* NULL: not checked */
+	const char *hook_pod;     /* NULL: not checked */
+	long desired, ready_new, live_new, old_pods, terminating;
+};
+
+static const struct rollout_case rollout_cases[] = {
+	{ "a running rollout is still progressing", "rollout-running.json", 3, 1,
+	  ROLLOUT_PROGRESSING, 4, "system-app-4", "Running", "ReplicationControllerUpdated", NULL,
+	  "Running", NULL, NULL, 1, 0, 1, 1, 0 },
+	{ "a pending rollout (deployer pod not running yet) is progressing", "rollout-pending.json", 3, 1,
+	  ROLLOUT_PROGRESSING, 4, "system-app-4", "Pending", NULL, NULL, "Pending", NULL, NULL,
+	  1, 0, 0, 1, 0 },
+	{ "a new rollout (RC just created) is progressing", "rollout-new.json", 3, 1,
+	  ROLLOUT_PROGRESSING, 4, "system-app-4", "New", "NewReplicationControllerCreated", NULL, "New",
+	  NULL, NULL, 1, 0, 0, 1, 0 },
+	{ "a complete rollout with its pod ready and no old pod is done", "rollout-complete.json", 3, 1,
+	  ROLLOUT_DONE, 4, "system-app-4", "Complete", "NewReplicationControllerAvailable", NULL, NULL,
+	  NULL, NULL, 1, 1, 1, 0, 0 },
+	{ "a complete rollout is done when no new one is expected", "rollout-complete.json", 0, 0,
+	  ROLLOUT_DONE, 4, "system-app-4", "Complete", NULL, NULL, NULL, NULL, NULL, 1, 1, 1, 0, 0 },
+	{ "a complete rollout is not the one expected after it", "rollout-complete.json", 4, 1,
+	  ROLLOUT_PROGRESSING, 4, "system-app-4", "", NULL, NULL, "#5", NULL, NULL, ANY, ANY, ANY, ANY, ANY },
+	{ "right after the trigger change the previous complete rollout does not count",
+	  "rollout-stale-complete.json", 3, 1,
+	  ROLLOUT_PROGRESSING, 3, "system-app-3", "", NULL, NULL, "#4", NULL, NULL, 1, ANY, ANY, ANY, ANY },
+	{ "the stale complete rollout is done for a plain status check", "rollout-stale-complete.json", 0, 0,
+	  ROLLOUT_DONE, 3, "system-app-3", "Complete", NULL, NULL, NULL, NULL, NULL, 1, 1, 1, 0, 0 },
+	{ "a failed rollout fails with the deployer and hook pods to read", "rollout-failed.json", 3, 1,
+	  ROLLOUT_FAILED, 4, "system-app-4", "Failed", "ProgressDeadlineExceeded", "has failed progressing",
+	  NULL, "system-app-4-deploy", "system-app-4-hook-pre", 1, 0, 0, 1, 0 },
+	{ "a cancelled rollout fails as cancelled", "rollout-cancelled.json", 3, 1,
+	  ROLLOUT_FAILED, 4, "system-sidekiq-4", "Failed", "RolloutCancelled", "cancelled",
+	  NULL, "system-sidekiq-4-deploy", "", 1, 0, 0, 1, 0 },
+	{ "a double trigger is judged on the newest rollout, still running", "rollout-double-running.json", 3, 1,
+	  ROLLOUT_PROGRESSING, 5, "system-app-5", "Running", NULL, NULL, "#5", NULL, NULL, 1, 0, 0, 1, 0 },
+	{ "a double trigger is done when the newest rollout is complete", "rollout-double-complete.json", 3, 1,
+	  ROLLOUT_DONE, 5, "system-app-5", "Complete", NULL, NULL, NULL, NULL, NULL, 1, 1, 1, 0, 0 },
+	{ "a cancelled rollout with a newer generation pending is still progressing",
+	  "rollout-double-cancelled.json", 3, 1,
+	  ROLLOUT_PROGRESSING, 4, "system-app-4", "Failed", NULL, NULL, "cancelled", NULL, NULL,
+	  1, 0, 0, 1, 0 },
+	{ "a paused dc fails: no rollout will ever start", "rollout-paused.json", 3, 1,
+	  ROLLOUT_FAILED, 3, "system-sphinx-3", "", "DeploymentConfigPaused", "paused", NULL, NULL, NULL,
+	  1, ANY, ANY, ANY, ANY },
+	{ "a dc scaled to zero is done with no pod at all", "rollout-zero-replicas.json", 3, 1,
+	  ROLLOUT_DONE, 4, "system-sidekiq-4", "Complete", NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0 },
+	{ "old pods still terminating after the RC completed keep it progressing",
+	  "rollout-old-terminating.json", 3, 1,
+	  ROLLOUT_PROGRESSING, 4, "system-app-4", "Complete", NULL, NULL, "terminating", NULL, NULL,
+	  1, 1, 1, 1, 1 },
+	{ "a Progressing condition still about the previous RC keeps it progressing",
+	  "rollout-progressing-stale.json", 3, 1,
+	  ROLLOUT_PROGRESSING, 4, "system-app-4", "Complete", NULL, NULL, "system-app-4", NULL, NULL,
+	  1, 1, 1, 0, 0 },
+	{ "a generation not yet observed keeps it progressing", "rollout-generation-lag.json", 3, 1,
+	  ROLLOUT_PROGRESSING, 4, "system-app-4", "Complete", NULL, NULL, "generation 7", NULL, NULL,
+	  1, 1, 1, 0, 0 },
+	{ "new pods not ready keep it progressing", "rollout-not-ready.json", 3, 1,
+	  ROLLOUT_PROGRESSING, 4, "system-app-4", "Complete", NULL, NULL, "0 of 1", NULL, NULL,
+	  1, 0, 1, 0, 0 },
+	{ "an evicted old pod does not hold the rollout", "rollout-evicted.json", 3, 1,
+	  ROLLOUT_DONE, 4, "system-app-4", "Complete", NULL, NULL, NULL, NULL, NULL, 1, 1, 1, 0, 0 },
+};
+
+static const char *
+state_name(enum rollout_state s)
+{
+	return s == ROLLOUT_DONE ? "done" : s == ROLLOUT_FAILED ? "failed" : "progressing";
+}
+
+static void
+test_rollout_assess(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(rollout_cases) / sizeof(rollout_cases[0]); i++) {
+		const struct rollout_case *c = &rollout_cases[i];
+		const json_t *doc;
+		struct rollout_view v;
+
+		current_case = c->name;
+		if (!(doc = fixture(c->fixture)))
+			continue;
+		memset(&v, 0x5a, sizeof(v));
+		rollout_assess(json_object_get(doc, "dc"), json_object_get(doc, "rcs"),
+			       json_object_get(doc, "pods"), c->baseline, c->expect_new, &v);
+		CHECK_STR(state_name(v.state), state_name(c->state));
+		CHECK_LONG(v.latest, c->latest);
+		CHECK_STR(v.rc, c->rc);
+		CHECK_STR(v.phase, c->phase);
+		if (c->reason)
+			CHECK_STR(v.reason, c->reason);
+		if (c->message_has)
+			CHECK_HAS(v.message, c->message_has);
+		if (c->waiting_has)
+			CHECK_HAS(v.waiting, c->waiting_has);
+		if (c->log_pod)
+			CHECK_STR(v.log_pod, c->log_pod);
+		if (c->hook_pod)
+			CHECK_STR(v.hook_pod, c->hook_pod);
+		if (c->desired != ANY)
+			CHECK_LONG(v.desired, c->desired);
+		if (c->ready_new != ANY)
+			CHECK_LONG(v.ready_new, c->ready_new);
+		if (c->live_new != ANY)
+			CHECK_LONG(v.live_new, c->live_new);
+		if (c->old_pods != ANY)
+			CHECK_LONG(v.old_pods, c->old_pods);
+		if (c->terminating != ANY)
+			CHECK_LONG(v.terminating, c->terminating);
+		/* what the user sees: a progressing rollout says what it waits for, a failed one why */
+		if (v.state == ROLLOUT_PROGRESSING)
+			CHECK(v.waiting[0] != '\0');
+		if (v.state == ROLLOUT_FAILED)
+			CHECK(v.message[0] != '\0');
+		if (v.state == ROLLOUT_DONE)
+			CHECK_STR(v.waiting, "");
+	}
+	current_case = "";
+}
+
+/* the latest RC not listed yet (the controller has bumped latestVersion only) */
+static void
+test_rollout_assess_rc_not_listed(void)
+{
+	const json_t *doc;
+	json_t *empty = json_pack("{s:s, s:[], s:s, s:{s:s}}", "apiVersion", "v1", "items", "kind", "List",
+				  "metadata", "resourceVersion", "");
+	struct rollout_view v;
+
+	current_case = "a latest RC not listed yet keeps it progressing";
+	doc = fixture("rollout-new.json");
+	if (doc) {
+		rollout_assess(json_object_get(doc, "dc"), empty, json_object_get(doc, "pods"), 3, 1, &v);
+		CHECK(v.state == ROLLOUT_PROGRESSING);
+		CHECK_HAS(v.waiting, "system-app-4");
+		CHECK_STR(v.phase, "");
+	}
+	json_decref(empty);
+	current_case = "";
+}
+
+/* --- tag_assess --------------------------------------------------------------------- */
+
+struct tag_case {
+	const char *name;
+	const char *fixture;
+	const char *tag;
+	enum tag_state state;
+	int in_spec;
+	long generation;
+	const char *from_kind;
+	const char *digest;
+	const char *reference;
+	const char *reason;
+	const char *message_has;  /* NULL: not checked */
+};
+
+static const struct tag_case tag_cases[] = {
+	{ "the new tag before the patch is absent", "is-before.json", "2.10", TAG_ABSENT, 0, 0, "", "", "", "", NULL },
+	{ "the installed tag is imported", "is-before.json", "2.9", TAG_IMPORTED, 1, 2, "DockerImage",
+	  D29, SOURCE_REF D29, "", NULL },
+	{ "the latest tag (an ImageStreamTag alias) is imported", "is-before.json", "latest", TAG_IMPORTED, 1, 2,
+	  "ImageStreamTag", D29, SOURCE_REF D29, "", NULL },
+	{ "a tag added but absent from status is pending", "is-import-absent.json", "2.10", TAG_PENDING, 1, 5,
+	  "DockerImage", "", "", "", NULL },
+	{ "a tag with items null is pending", "is-import-null.json", "2.10", TAG_PENDING, 1, 5, "DockerImage",
+	  "", "", "", NULL },
+	{ "an imported tag has the digest and the reference", "is-imported.json", "2.10", TAG_IMPORTED, 1, 5,
+	  "DockerImage", D210, SOURCE_REF D210, "", NULL },
+	{ "a failed import gives the reason and the message", "is-import-failed.json", "2.10", TAG_FAILED, 1, 5,
+	  "DockerImage", "", "", "Unauthorized", "you may not have access to the container image" },
+	{ "a failed import retried at a newer generation is pending", "is-import-retry.json", "2.10", TAG_PENDING,
+	  1, 7, "DockerImage", "", "", "", NULL },
+	{ "a re-added tag newer than its items is pending", "is-readded.json", "2.10", TAG_PENDING, 1, 7,
+	  "DockerImage", "", "", "", NULL },
+	{ "a tag built by a BuildConfig (status only) is imported", "is-oracle.json", "2.10-oracle", TAG_IMPORTED,
+	  0, 0, "", D210O, LOCAL_REF D210O, "", NULL },
+	{ "a tag neither in spec nor in status is absent", "is-oracle.json", "2.11", TAG_ABSENT, 0, 0, "", "",
+	  "", "", NULL },
+};
+
+static const char *
+tag_state_name(enum tag_state s)
+{
+	switch (s) {
+	case TAG_ABSENT: return "absent";
+	case TAG_PENDING: return "pending";
+	case TAG_IMPORTED: return "imported";
+	case TAG_FAILED: return "failed";
+	}
+	return "?";
+}
+
+static void
+test_tag_assess(void)
+{
+	size_t i;
+	struct tag_view v;
+	json_t *array;
+
+	for (i = 0; i < sizeof(tag_cases) / sizeof(tag_cases[0]); i++) {
+		const struct tag_case *c = &tag_cases[i];
+		const json_t *is;
+
+		current_case = c->name;
+		if (!(is = fixture(c->fixture)))
+			continue;
+		CHECK(tag_assess(is, c->tag, &v) == 0);
+		CHECK_STR(tag_state_name(v.state), tag_state_name(c->state));
+		CHECK_LONG(v.in_spec, c->in_spec);
+		CHECK_LONG(v.generation, c->generation);
+		CHECK_STR(v.from_kind, c->from_kind);
+		CHECK_STR(v.digest, c->digest);
+		CHECK_STR(v.reference, c->reference);
+		CHECK_STR(v.reason, c->reason);
+		if (c->message_has)
+			CHECK_HAS(v.message, c->message_has);
+		else
+			CHECK_STR(v.message, "");
+	}
+	current_case = "the spec tag's source is read";
+	if (fixture("is-imported.json")) {
+		tag_assess(fixture("is-imported.json"), "2.10", &v);
+		CHECK_STR(v.from_name, "registry.redhat.io/3scale-amp2/system-rhel7:3scale2.10");
+	}
+	current_case = "not an image stream";
+	array = json_array();
+	CHECK(tag_assess(NULL, "2.10", &v) == -1);
+	CHECK(tag_assess(array, "2.10", &v) == -1);
+	json_decref(array);
+	current_case = "";
+}
+
+/* --- dc_database, detect_database ------------------------------------------------------- */
+
+struct db_case {
+	const char *name;
+	const char *fixture;
+	const char *dc;      /* one dc's dc_database; NULL: detect_database over the three */
+	const char *from, *to;
+	int want;
+	const char *why_has; /* for -1 */
+};
+
+static const struct db_case db_cases[] = {
+	{ "2.9 triggers mean the other database", "dcs-other.json", NULL, "2.9", "2.10", DB_OTHER, NULL },
+	{ "system-app on 2.9 is the other database", "dcs-other.json", "system-app", "2.9", "2.10", DB_OTHER, NULL },
+	{ "system-sidekiq on 2.9 is the other database", "dcs-other.json", "system-sidekiq", "2.9", "2.10",
+	  DB_OTHER, NULL },
+	{ "2.9-oracle triggers mean Oracle", "dcs-oracle.json", NULL, "2.9", "2.10", DB_ORACLE, NULL },
+	{ "system-sphinx on 2.9-oracle is Oracle", "dcs-oracle.json", "system-sphinx", "2.9", "2.10", DB_ORACLE,
+	  NULL },
+	{ "2.10 triggers (upgrade done) mean the other database", "dcs-after.json", NULL, "2.9", "2.10", DB_OTHER,
+	  NULL },
+	{ "2.9 and 2.10 triggers on one dc agree", "dcs-both.json", "system-app", "2.9", "2.10", DB_OTHER, NULL },
+	{ "a dc without image trigger (resumed run) has no opinion", "dcs-resumed.json", "system-app", "2.9",
+	  "2.10", DB_AUTO, NULL },
+	{ "a resumed run is decided by the other dcs", "dcs-resumed.json", NULL, "2.9", "2.10", DB_OTHER, NULL },
+	{ "contradictory dcs are an error", "dcs-mixed.json", NULL, "2.9", "2.10", -1, "disagree" },
+	{ "a trigger on amp-system:latest is an error", "dcs-latest.json", NULL, "2.9", "2.10", -1,
+	  "amp-system:latest" },
+	{ "a trigger on amp-system:latest names the dc", "dcs-latest.json", "system-sidekiq", "2.9", "2.10", -1,
+	  "dc/system-sidekiq" },
+	{ "triggers of another version than --from/--to are an error", "dcs-other.json", NULL, "2.10", "2.11", -1,
+	  "2.9" },
+};
+
+static void
+test_database(void)
+{
+	static const char *const names[NDCS] = { "system-app", "system-sidekiq", "system-sphinx" };
+	size_t i;
+	int k, got;
+
+	for (i = 0; i < sizeof(db_cases) / sizeof(db_cases[0]); i++) {
+		const struct db_case *c = &db_cases[i];
+		char why[512] = "";
+
+		current_case = c->name;
+		if (!fixture(c->fixture))
+			continue;
+		if (c->dc) {
+			got = dc_database(fixture_dc(c->fixture, c->dc), c->from, c->to, why, sizeof(why));
+		} else {
+			const json_t *dcs[NDCS];
+
+			for (k = 0; k < NDCS; k++)
+				dcs[k] = fixture_dc(c->fixture, names[k]);
+			got = detect_database(dcs, NDCS, c->from, c->to, why, sizeof(why));
+		}
+		CHECK_LONG(got, c->want);
+		if (c->why_has)
+			CHECK_HAS(why, c->why_has);
+	}
+	current_case = "the mixed dcs are named in the message";
+	if (fixture("dcs-mixed.json")) {
+		const json_t *dcs[NDCS];
+		char why[512] = "";
+
+		for (k = 0; k < NDCS; k++)
+			dcs[k] = fixture_dc("dcs-mixed.json", names[k]);
+		CHECK(detect_database(dcs, NDCS, "2.9", "2.10", why, sizeof(why)) == -1);
+		CHECK_HAS(why, "dc/system-app");
+		CHECK_HAS(why, "Oracle");
+	}
+	current_case = "only the dc without trigger: auto";
+	if (fixture("dcs-resumed.json")) {
+		const json_t *one[1];
+		char why[512] = "";
+
+		one[0] = fixture_dc("dcs-resumed.json", "system-app");
+		CHECK(detect_database(one, 1, "2.9", "2.10", why, sizeof(why)) == DB_AUTO);
+	}
+	current_case = "";
+}
+
+/* --- trigger_assess ------------------------------------------------------------------- */
+
+struct trigger_case {
+	const char *name;
+	const char *fixture;
+	const char *dc;
+	const char *old_tag, *new_tag, *containers;
+	int image_triggers, has_old, has_new, new_containers_ok;
+};
+
+static const struct trigger_case trigger_cases[] = {
+	{ "before the upgrade only the old trigger", "dcs-other.json", "system-app", "2.9", "2.10", APP_CONTAINERS,
+	  1, 1, 0, 0 },
+	{ "after the upgrade only the new trigger, exact containers", "dcs-after.json", "system-app", "2.9", "2.10",
+	  APP_CONTAINERS, 1, 0, 1, 1 },
+	{ "new trigger with the init container counts as exact", "dcs-after.json", "system-sidekiq", "2.9", "2.10",
+	  SIDEKIQ_CONTAINERS, 1, 0, 1, 1 },
+	{ "new trigger of system-sphinx, exact containers", "dcs-after.json", "system-sphinx", "2.9", "2.10",
+	  SPHINX_CONTAINERS, 1, 0, 1, 1 },
+	{ "new trigger missing a container is not exact", "dcs-both.json", "system-sidekiq", "2.9", "2.10",
+	  SIDEKIQ_CONTAINERS, 1, 0, 1, 0 },
+	{ "new trigger checked against another dc's containers is not exact", "dcs-after.json", "system-app",
+	  "2.9", "2.10", SIDEKIQ_CONTAINERS, 1, 0, 1, 0 },
+	{ "old and new trigger both present", "dcs-both.json", "system-app", "2.9", "2.10", APP_CONTAINERS,
+	  2, 1, 1, 1 },
+	{ "no image trigger (removed, not yet added)", "dcs-resumed.json", "system-app", "2.9", "2.10",
+	  APP_CONTAINERS, 0, 0, 0, 0 },
+	{ "Oracle tags: old trigger found", "dcs-oracle.json", "system-app", "2.9-oracle", "2.10-oracle",
+	  APP_CONTAINERS, 1, 1, 0, 0 },
+	{ "Oracle trigger is not the other database's old trigger", "dcs-oracle.json", "system-app", "2.9", "2.10",
+	  APP_CONTAINERS, 1, 0, 0, 0 },
+};
+
+static void
+test_trigger_assess(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(trigger_cases) / sizeof(trigger_cases[0]); i++) {
+		const struct trigger_case *c = &trigger_cases[i];
+		struct trigger_view v;
+
+		current_case = c->name;
+		if (!fixture(c->fixture))
+			continue;
+		trigger_assess(fixture_dc(c->fixture, c->dc), c->old_tag, c->new_tag, c->containers, &v);
+		CHECK_LONG(v.image_triggers, c->image_triggers);
+		CHECK_LONG(v.has_old, c->has_old);
+		CHECK_LONG(v.has_new, c->has_new);
+		CHECK_LONG(v.new_containers_ok, c->new_containers_ok);
+	}
+
+	/*
+	 * `oc set triggers --containers=system-master,system-master,system-developer` passes
+	 * oc's check (every name exists) and leaves system-provider without trigger: three
+	 * names, but not the documented set.
+	 */
+	current_case = "a new trigger naming a container twice and missing one is not exact";
+	if (fixture("dcs-after.json")) {
+		json_t *dc = json_deep_copy(fixture_dc("dcs-after.json", "system-app"));
+		json_t *trigger = json_array_get(json_object_get(json_object_get(dc, "spec"), "triggers"), 1);
+		struct trigger_view v;
+
+		json_object_set_new(json_object_get(trigger, "imageChangeParams"), "containerNames",
+				    json_pack("[sss]", "system-master", "system-master", "system-developer"));
+		trigger_assess(dc, "2.9", "2.10", APP_CONTAINERS, &v);
+		CHECK_LONG(v.has_new, 1);
+		CHECK_LONG(v.new_containers_ok, 0);
+		json_decref(dc);
+	}
+	current_case = "";
+}
+
+/* --- dc containers, digests, replicas ----------------------------------------------- */
+
+struct missing_case {
+	const char *name;
+	const char *dc;
+	const char *containers;
+	int want;
+	const char *missing;
+};
+
+static const struct missing_case missing_cases[] = {
+	{ "system-app has the documented containers", "system-app", APP_CONTAINERS, 0, "" },
+	{ "system-sidekiq's init container check-svc counts", "system-sidekiq", SIDEKIQ_CONTAINERS, 0, "" },
+	{ "system-sphinx's init container system-master-svc counts", "system-sphinx", SPHINX_CONTAINERS, 0, "" },
+	{ "a container of another dc is reported missing", "system-sidekiq", "system-sidekiq,system-master-svc", 1,
+	  "system-master-svc" },
+	{ "the first missing name is reported", "system-app", "system-master,foo,bar", 1, "foo" },
+	{ "a prefix of a container name is missing", "system-app", "system", 1, "system" },
+};
+
+static void
+test_dc_missing_container(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(missing_cases) / sizeof(missing_cases[0]); i++) {
+		const struct missing_case *c = &missing_cases[i];
+		char missing[128] = "";
+
+		current_case = c->name;
+		if (!fixture("dcs-other.json"))
+			continue;
+		CHECK_LONG(dc_missing_container(fixture_dc("dcs-other.json", c->dc), c->containers, missing,
+						sizeof(missing)), c->want);
+		CHECK_STR(missing, c->missing);
+	}
+	current_case = "";
+}
+
+struct digest_case {
+	const char *name;
+	const char *fixture, *dc, *containers, *digest;
+	int want;
+};
+
+static const struct digest_case digest_cases[] = {
+	{ "Source reference with the digest matches", "dcs-after.json", "system-app", APP_CONTAINERS, D210, 1 },
+	{ "internal registry reference with the same digest matches", "dcs-after.json", "system-sidekiq",
+	  SIDEKIQ_CONTAINERS, D210, 1 },
+	{ "internal registry reference of system-sphinx matches", "dcs-after.json", "system-sphinx",
+	  SPHINX_CONTAINERS, D210, 1 },
+	{ "another digest does not match", "dcs-after.json", "system-app", APP_CONTAINERS, D29, 0 },
+	{ "the 2.9 image runs the 2.9 digest", "dcs-other.json", "system-app", APP_CONTAINERS, D29, 1 },
+	{ "a tag reference without digest does not match", "dcs-both.json", "system-sphinx", SPHINX_CONTAINERS,
+	  D210, 0 },
+	{ "an empty digest never matches", "dcs-after.json", "system-app", APP_CONTAINERS, "", 0 },
+	{ "a missing container does not match", "dcs-after.json", "system-app", "system-master,foo", D210, 0 },
+};
+
+static void
+test_dc_runs_digest(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(digest_cases) / sizeof(digest_cases[0]); i++) {
+		const struct digest_case *c = &digest_cases[i];
+
+		current_case = c->name;
+		if (!fixture(c->fixture))
+			continue;
+		CHECK_LONG(dc_runs_digest(fixture_dc(c->fixture, c->dc), c->containers, c->digest), c->want);
+	}
+	current_case = "";
+}
+
+static void
+test_dc_replicas(void)
+{
+	static const struct {
+		const char *name, *annotation;
+		long want;
+	} cases[] = {
+		{ "a recorded count is read", "3", 3 },
+		{ "zero is a valid record", "0", 0 },
+		{ "an empty value is no record", "", -1 },
+		{ "a word is no record", "two", -1 },
+		{ "a negative count is no record", "-1", -1 },
+		{ "trailing junk is no record", "3 ", -1 },
+	};
+	size_t i;
+
+	current_case = "scale-down recorded the replicas of the Oracle install";
+	if (fixture("dcs-oracle.json")) {
+		CHECK_LONG(dc_recorded_replicas(fixture_dc("dcs-oracle.json", "system-app")), 2);
+		CHECK_LONG(dc_recorded_replicas(fixture_dc("dcs-oracle.json", "system-sidekiq")), 1);
+		CHECK_LONG(dc_replicas(fixture_dc("dcs-oracle.json", "system-app")), 0);
+	}
+	current_case = "a dc never scaled down has no record";
+	if (fixture("dcs-other.json")) {
+		CHECK_LONG(dc_recorded_replicas(fixture_dc("dcs-other.json", "system-app")), -1);
+		CHECK_LONG(dc_replicas(fixture_dc("dcs-other.json", "system-app")), 1);
+	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *dc = json_pack("{s:{s:s, s:{s:s}}}", "metadata", "name", "system-app", "annotations",
+				       REPLICAS_ANNOTATION, cases[i].annotation);
+
+		current_case = cases[i].name;
+		CHECK_LONG(dc_recorded_replicas(dc), cases[i].want);
+		json_decref(dc);
+	}
+	current_case = "";
+}
+
+/* --- plan ------------------------------------------------------------------------- */
+
+static void
+test_plan_build(void)
+{
+	static const char *const ids[] = { "tag", "import", "dc/system-app", "dc/system-sidekiq",
+					   "dc/system-sphinx", "replicas" };
+	static const enum step_kind kinds[] = { STEP_TAG, STEP_IMPORT, STEP_DC, STEP_DC, STEP_DC, STEP_REPLICAS };
+	struct plan p, o;
+	json_t *patch;
+	json_error_t err;
+	int i;
+
+	current_case = "plan for the other database";
+	plan_build(&p, "2.9", "2.10", DB_OTHER);
+	CHECK_STR(p.from, "2.9");
+	CHECK_STR(p.to, "2.10");
+	CHECK(p.db == DB_OTHER);
+	CHECK_STR(p.old_tag, "2.9");
+	CHECK_STR(p.new_tag, "2.10");
+	CHECK_STR(p.image, "registry.redhat.io/3scale-amp2/system-rhel7:3scale2.10");
+	CHECK_STR(p.patch, GUIDE_PATCH);
+	CHECK_LONG(p.nsteps, 6);
+	for (i = 0; i < p.nsteps && i < 6; i++) {
+		CHECK_STR(p.steps[i].id, ids[i]);
+		CHECK(p.steps[i].kind == kinds[i]);
+		CHECK(p.steps[i].title[0] != '\0');
+		if (kinds[i] == STEP_DC)
+			CHECK_LONG(p.steps[i].dc, i - 2);
+	}
+	CHECK_HAS(p.steps[2].title, "amp-system:2.9 -> amp-system:2.10");
+
+	current_case = "the patch is valid JSON adding tag 2.10";
+	patch = json_loads(p.patch, 0, &err);
+	CHECK(patch != NULL);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(json_array_get(patch, 0), "value"), "name")),
+		  "2.10");
+	json_decref(patch);
+
+	current_case = "plan for Oracle";
+	plan_build(&o, "2.9", "2.10", DB_ORACLE);
+	CHECK(o.db == DB_ORACLE);
+	CHECK_STR(o.old_tag, "2.9-oracle");
+	CHECK_STR(o.new_tag, "2.10-oracle");
+	CHECK_STR(o.patch, GUIDE_PATCH);
+	CHECK_LONG(o.nsteps, 6);
+	CHECK_HAS(o.steps[3].title, "amp-system:2.9-oracle -> amp-system:2.10-oracle");
+
+	current_case = "the documented dcs and containers";
+	CHECK_STR(system_dcs[0].name, "system-app");
+	CHECK_STR(system_dcs[0].containers, APP_CONTAINERS);
+	CHECK_STR(system_dcs[1].name, "system-sidekiq");
+	CHECK_STR(system_dcs[1].containers, SIDEKIQ_CONTAINERS);
+	CHECK_STR(system_dcs[2].name, "system-sphinx");
+	CHECK_STR(system_dcs[2].containers, SPHINX_CONTAINERS);
+	CHECK_STR(database_name(DB_ORACLE), "oracle");
+	CHECK_STR(database_name(DB_OTHER), "other");
+	CHECK_STR(database_name(DB_AUTO), "auto");
+	current_case = "";
+}
+
+struct cmd_case {
+	const char *name;
+	enum database db;
+	int step;            /* index into plan.steps */
+	const char *ns;
+	int n;
+	const char *want[2];
+};
+
+static const struct cmd_case cmd_cases[] = {
+	{ "the tag step is the guide's patch", DB_OTHER, 0, "3scale", 1,
+	  { "oc patch imagestream/amp-system --type=json -p '" GUIDE_PATCH "' -n 3scale" } },
+	{ "the tag step is the same for Oracle", DB_ORACLE, 0, "3scale", 1,
+	  { "oc patch imagestream/amp-system --type=json -p '" GUIDE_PATCH "' -n 3scale" } },
+	{ "system-app: remove the old trigger, then add the new one", DB_OTHER, 2, "3scale", 2,
+	  { "oc set triggers dc/system-app --from-image=amp-system:2.9 "
+	    "--containers=system-master,system-developer,system-provider --remove -n 3scale",
+	    "oc set triggers dc/system-app --from-image=amp-system:2.10 "
+	    "--containers=system-master,system-developer,system-provider -n 3scale" } },
+	{ "system-sidekiq with its init container", DB_OTHER, 3, "3scale", 2,
+	  { "oc set triggers dc/system-sidekiq --from-image=amp-system:2.9 --containers=system-sidekiq,check-svc "
+	    "--remove -n 3scale",
+	    "oc set triggers dc/system-sidekiq --from-image=amp-system:2.10 --containers=system-sidekiq,check-svc "
+	    "-n 3scale" } },
+	{ "system-sphinx with its init container", DB_OTHER, 4, "3scale", 2,
+	  { "oc set triggers dc/system-sphinx --from-image=amp-system:2.9 "
+	    "--containers=system-sphinx,system-master-svc --remove -n 3scale",
+	    "oc set triggers dc/system-sphinx --from-image=amp-system:2.10 "
+	    "--containers=system-sphinx,system-master-svc -n 3scale" } },
+	{ "Oracle moves the -oracle triggers", DB_ORACLE, 2, "3scale", 2,
+	  { "oc set triggers dc/system-app --from-image=amp-system:2.9-oracle "
+	    "--containers=system-master,system-developer,system-provider --remove -n 3scale",
+	    "oc set triggers dc/system-app --from-image=amp-system:2.10-oracle "
+	    "--containers=system-master,system-developer,system-provider -n 3scale" } },
+	{ "without a namespace no -n", DB_OTHER, 3, NULL, 2,
+	  { "oc set triggers dc/system-sidekiq --from-image=amp-system:2.9 --containers=system-sidekiq,check-svc "
+	    "--remove",
+	    "oc set triggers dc/system-sidekiq --from-image=amp-system:2.10 --containers=system-sidekiq,check-svc" } },
+	{ "the import step has no fixed command", DB_OTHER, 1, "3scale", 0, { NULL } },
+	{ "the replicas step has no fixed command", DB_ORACLE, 5, "3scale", 0, { NULL } },
+};
+
+static void
+test_plan_step_commands(void)
+{
+	size_t i;
+	struct plan p;
+	struct args *cmds = xmalloc(4 * sizeof(*cmds));
+	char buf[4096];
+	int n, k;
+
+	for (i = 0; i < sizeof(cmd_cases) / sizeof(cmd_cases[0]); i++) {
+		const struct cmd_case *c = &cmd_cases[i];
+
+		current_case = c->name;
+		plan_build(&p, "2.9", "2.10", c->db);
+		n = plan_step_commands(&p, &p.steps[c->step], "oc", c->ns, cmds, 4);
+		CHECK_LONG(n, c->n);
+		for (k = 0; k < n && k < c->n; k++) {
+			CHECK_STR(args_shell(&cmds[k], buf, sizeof(buf)), c->want[k]);
+			CHECK(cmds[k].v[cmds[k].n] == NULL);
+			CHECK(args_mutating(&cmds[k]));
+		}
+	}
+
+	current_case = "the patch argument is passed unquoted, byte for byte";
+	plan_build(&p, "2.9", "2.10", DB_OTHER);
+	n = plan_step_commands(&p, &p.steps[0], "/usr/local/bin/oc", "3scale", cmds, 4);
+	CHECK_LONG(n, 1);
+	CHECK_LONG(cmds[0].n, 8);
+	CHECK_STR(cmds[0].v[0], "/usr/local/bin/oc");
+	CHECK_STR(cmds[0].v[4], "-p");
+	CHECK_STR(cmds[0].v[5], GUIDE_PATCH);
+	CHECK_STR(args_subject(&cmds[0], buf, sizeof(buf)), "oc patch imagestream/amp-system");
+
+	current_case = "a command too long for the buffer is cut to a terminated string";
+	{
+		char region[256];
+
+		memset(region, 'X', sizeof(region));
+		region[sizeof(region) - 1] = '\0';
+		args_shell(&cmds[0], region, 100);
+		CHECK(memchr(region, '\0', 100) != NULL);
+		CHECK(strncmp(region, "oc patch imagestream/amp-system --type=json -p", 46) == 0);
+	}
+
+	current_case = "a copied command keeps its arguments";
+	{
+		struct args *copy = xmalloc(sizeof(*copy));
+
+		args_copy(copy, &cmds[0]);
+		memset(&cmds[0], 0, sizeof(cmds[0]));
+		CHECK_LONG(copy->n, 8);
+		CHECK_STR(copy->v[5], GUIDE_PATCH);
+		CHECK(copy->v[8] == NULL);
+		free(copy);
+	}
+
+	current_case = "no room for the two trigger commands";
+	CHECK_LONG(plan_step_commands(&p, &p.steps[2], "oc", "3scale", cmds, 1), 0);
+
+	current_case = "a read is not a mutating command";
+	cmd_get(&cmds[0], "oc", "3scale", "dc/system-app", NULL);
+	CHECK_STR(args_shell(&cmds[0], buf, sizeof(buf)), "oc get dc/system-app -n 3scale -o json");
+	CHECK(!args_mutating(&cmds[0]));
+	cmd_get(&cmds[0], "oc", "3scale", "rc", "openshift.io/deployment-config.name=system-app");
+	CHECK_STR(args_shell(&cmds[0], buf, sizeof(buf)),
+		  "oc get rc -l openshift.io/deployment-config.name=system-app -n 3scale -o json");
+	free(cmds);
+	current_case = "";
+}
+
+/* --- util ------------------------------------------------------------------------- */
+
+static void
+test_parse_duration(void)
+{
+	static const struct {
+		const char *in;
+		long long want;
+	} cases[] = {
+		{ "90s", 90000 }, { "20m", 1200000 }, { "1h30m", 5400000 }, { "1500ms", 1500 },
+		{ "45", 45000 }, { "1h", 3600000 }, { "2m30s", 150000 },
+		{ "", -1 }, { "0", -1 }, { "0s", -1 }, { "10x", -1 }, { "-5s", -1 }, { "s", -1 },
+		{ "5m30", -1 }, { " 5s", -1 }, { "5s ", -1 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		current_case = cases[i].in;
+		CHECK_LONG(parse_duration(cases[i].in), cases[i].want);
+	}
+	current_case = "NULL";
+	CHECK_LONG(parse_duration(NULL), -1);
+	current_case = "";
+}
+
+static void
+test_fmt_duration(void)
+{
+	char buf[32];
+
+	CHECK_STR(fmt_duration(2400, buf, sizeof(buf)), "2.4s");
+	CHECK_STR(fmt_duration(185000, buf, sizeof(buf)), "3m05s");
+	CHECK_STR(fmt_duration(3720000, buf, sizeof(buf)), "1h02m");
+}
+
+static void
+test_is_dns1123_label(void)
+{
+	static const struct {
+		const char *in;
+		int want;
+	} cases[] = {
+		{ "3scale", 1 }, { "a", 1 }, { "my-3scale-project", 1 },
+		{ "", 0 }, { "--all-namespaces", 0 }, { "3Scale", 0 }, { "-3scale", 0 }, { "3scale-", 0 },
+		{ "my.project", 0 }, { "my_project", 0 }, { "3scale project", 0 },
+		/* 63 characters, then 64 */
+		{ "abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefgh", 1 },
+		{ "abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghi", 0 },
+	};
+	size_t i;
+
+	CHECK_LONG(strlen(cases[11].in), 63);
+	CHECK_LONG(strlen(cases[12].in), 64);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		current_case = cases[i].in;
+		CHECK_LONG(is_dns1123_label(cases[i].in), cases[i].want);
+	}
+	current_case = "";
+}
+
+static void
+test_is_version(void)
+{
+	static const struct {
+		const char *in;
+		int want;
+	} cases[] = {
+		{ "2.9", 1 }, { "2.10", 1 }, { "10.0", 1 },
+		{ "", 0 }, { "2", 0 }, { "2.", 0 }, { ".9", 0 }, { "2.10.1", 0 }, { "v2.10", 0 }, { "2.x", 0 },
+		{ "2..10", 0 }, { "2.10 ", 0 }, { "2.9-oracle", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		current_case = cases[i].in;
+		CHECK_LONG(is_version(cases[i].in), cases[i].want);
+	}
+	current_case = "";
+}
+
+static void
+test_shell_quote_append(void)
+{
+	static const struct {
+		const char *prefix, *in, *want;
+	} cases[] = {
+		{ "", "dc/system-app", "dc/system-app" },
+		{ "oc ", "--containers=system-sidekiq,check-svc", "oc --containers=system-sidekiq,check-svc" },
+		{ "", "amp-system:2.10", "amp-system:2.10" },
+		{ "", "", "''" },
+		{ "", "a b", "'a b'" },
+		{ "", "it's", "'it'\\''s'" },
+		{ "", "$HOME", "'$HOME'" },
+		{ "", "~", "'~'" },
+		{ "", "a;rm -rf /", "'a;rm -rf /'" },
+		{ "", "{\"type\": \"Source\"}", "'{\"type\": \"Source\"}'" },
+	};
+	size_t i;
+	char buf[128], small[8], region[64];
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		current_case = cases[i].in;
+		strlcopy(buf, cases[i].prefix, sizeof(buf));
+		CHECK(shell_quote_append(buf, sizeof(buf), cases[i].in) == 0);
+		CHECK_STR(buf, cases[i].want);
+	}
+	/*
+	 * On overflow the buffer must still hold a string: args_shell returns it as is.
+	 * The buffers sit inside a larger region ending in NUL, so a missing terminator
+	 * is seen without reading past the array.
+	 */
+	current_case = "overflow of a plain word leaves the buffer as it was";
+	memset(region, 'X', sizeof(region));
+	region[sizeof(region) - 1] = '\0';
+	strlcopy(region, "oc ", 8);
+	CHECK(shell_quote_append(region, 8, "patch") == -1);
+	CHECK(memchr(region, '\0', 8) != NULL);
+	CHECK_STR(region, "oc ");
+	current_case = "overflow while quoting leaves a terminated buffer";
+	memset(region, 'X', sizeof(region));
+	region[sizeof(region) - 1] = '\0';
+	strlcopy(region, "oc ", 8);
+	CHECK(shell_quote_append(region, 8, "a b c") == -1);
+	CHECK(memchr(region, '\0', 8) != NULL);
+	current_case = "a word that just fits";
+	strlcopy(small, "oc ", sizeof(small));
+	CHECK(shell_quote_append(small, sizeof(small), "get") == 0);
+	CHECK_STR(small, "oc get");
+	strlcopy(small, "oc ", sizeof(small));
+	CHECK(shell_quote_append(small, sizeof(small), "'x'") == -1);
+
+	current_case = "strlcopy truncates and terminates";
+	CHECK_STR(strlcopy(small, "0123456789", sizeof(small)), "0123456");
+	CHECK_STR(strlcopy(small, NULL, sizeof(small)), "");
+	current_case = "";
+}
+
+/* --- options_parse ---------------------------------------------------------------- */
+
+#define MAXARGV 16
+
+struct opt_case {
+	const char *name;
+	const char *argv[MAXARGV];
+	int rc;
+	const char *err_has;     /* rc -1 */
+	enum command command;    /* rc 0 */
+	const char *ns;
+	const char *from, *to;
+	enum database db;
+	unsigned long long timeout_ms;
+	int json, yes, help;
+};
+
+#define DEF_TIMEOUT (20ULL * 60 * 1000)
+/* a usage error: rc -1 and a message containing msg */
+#define USAGE_ERROR(msg) -1, msg, CMD_NONE, NULL, NULL, NULL, DB_AUTO, 0, 0, 0, 0
+
+static const struct opt_case opt_cases[] = {
+	{ "defaults", { "3scale-upgrade", "plan" }, 0, NULL, CMD_PLAN, NULL, "2.9", "2.10", DB_AUTO,
+	  DEF_TIMEOUT, 0, 0, 0 },
+	{ "options after the command", { "3scale-upgrade", "run", "-n", "3scale", "--timeout", "90s", "-o", "json",
+	  "-y", "--database", "oracle" }, 0, NULL, CMD_RUN, "3scale", "2.9", "2.10", DB_ORACLE, 90000, 1, 1, 0 },
+	{ "options before the command", { "3scale-upgrade", "--namespace=3scale", "--from", "2.10", "--to", "2.11",
+	  "--database=other", "status" }, 0, NULL, CMD_STATUS, "3scale", "2.10", "2.11", DB_OTHER, DEF_TIMEOUT,
+	  0, 0, 0 },
+	{ "scale-down with --yes", { "3scale-upgrade", "--yes", "scale-down", "--output=text" }, 0, NULL,
+	  CMD_SCALE_DOWN, NULL, "2.9", "2.10", DB_AUTO, DEF_TIMEOUT, 0, 1, 0 },
+	{ "--help needs no command", { "3scale-upgrade", "--help" }, 0, NULL, CMD_NONE, NULL, "2.9", "2.10",
+	  DB_AUTO, DEF_TIMEOUT, 0, 0, 1 },
+	{ "unknown long option", { "3scale-upgrade", "plan", "--frobnicate" }, USAGE_ERROR("--frobnicate") },
+	{ "unknown short option", { "3scale-upgrade", "-z", "plan" }, USAGE_ERROR("-z") },
+	{ "unknown command", { "3scale-upgrade", "upgrade" }, USAGE_ERROR("upgrade") },
+	{ "no command", { "3scale-upgrade", "-n", "3scale" }, USAGE_ERROR("no command") },
+	{ "an extra argument", { "3scale-upgrade", "plan", "extra" }, USAGE_ERROR("extra") },
+	{ "an option without its value", { "3scale-upgrade", "run", "--timeout" }, USAGE_ERROR("--timeout") },
+	{ "a namespace that is an option", { "3scale-upgrade", "plan", "-n", "--all-namespaces" },
+	  USAGE_ERROR("--all-namespaces") },
+	{ "an upper-case namespace", { "3scale-upgrade", "plan", "-n", "3Scale" }, USAGE_ERROR("3Scale") },
+	{ "a namespace of 64 characters", { "3scale-upgrade", "plan", "-n",
+	  "abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghi" }, USAGE_ERROR("namespace") },
+	{ "an invalid --to", { "3scale-upgrade", "plan", "--to", "2.10.1" }, USAGE_ERROR("2.10.1") },
+	{ "an invalid --from", { "3scale-upgrade", "plan", "--from", "v2.9" }, USAGE_ERROR("v2.9") },
+	{ "an invalid database", { "3scale-upgrade", "plan", "--database", "mysql" }, USAGE_ERROR("mysql") },
+	{ "an invalid output", { "3scale-upgrade", "plan", "-o", "yaml" }, USAGE_ERROR("yaml") },
+	{ "a timeout with a bad unit", { "3scale-upgrade", "run", "--timeout", "10x" }, USAGE_ERROR("10x") },
+	{ "a zero timeout", { "3scale-upgrade", "run", "--timeout", "0" }, USAGE_ERROR("timeout") },
+	{ "a negative timeout", { "3scale-upgrade", "run", "--timeout", "-5s" }, USAGE_ERROR("-5s") },
+	{ "--to older than --from", { "3scale-upgrade", "plan", "--from", "2.10", "--to", "2.9" },
+	  USAGE_ERROR("not newer") },
+	{ "--to equal to --from", { "3scale-upgrade", "plan", "--to", "2.9" }, USAGE_ERROR("not newer") },
+	{ "an --oc path that is not executable", { "3scale-upgrade", "plan", "--oc", "/nonexistent/bin/oc" },
+	  USAGE_ERROR("/nonexistent/bin/oc") },
+};
+
+static void
+test_options_parse(void)
+{
+	size_t i;
+	char *saved_oc = getenv("OC") ? xstrdup(getenv("OC")) : NULL;
+	struct options o;
+	char err[512];
+
+	unsetenv("OC");
+	for (i = 0; i < sizeof(opt_cases) / sizeof(opt_cases[0]); i++) {
+		const struct opt_case *c = &opt_cases[i];
+		char *argv[MAXARGV + 1];
+		int argc, rc;
+
+		current_case = c->name;
+		for (argc = 0; argc < MAXARGV && c->argv[argc]; argc++)
+			argv[argc] = (char *)c->argv[argc];
+		argv[argc] = NULL;
+		err[0] = '\0';
+		rc = options_parse(argc, argv, &o, err, sizeof(err));
+		CHECK_LONG(rc, c->rc);
+		if (c->rc < 0) {
+			CHECK_HAS(err, c->err_has);
+			continue;
+		}
+		CHECK(o.command == c->command);
+		if (c->ns)
+			CHECK_STR(o.ns, c->ns);
+		else
+			CHECK(o.ns == NULL);
+		CHECK_STR(o.from, c->from);
+		CHECK_STR(o.to, c->to);
+		CHECK(o.database == c->db);
+		CHECK(o.timeout_ms == c->timeout_ms);
+		CHECK_LONG(o.json, c->json);
+		CHECK_LONG(o.yes, c->yes);
+		CHECK_LONG(o.help, c->help);
+		CHECK_STR(o.oc, "oc");
+	}
+
+	current_case = "$OC names the oc executable, --oc overrides it";
+	{
+		char *argv1[] = { "3scale-upgrade", "plan", NULL };
+		char *argv2[] = { "3scale-upgrade", "plan", "--oc", "oc-4.6", NULL };
+
+		setenv("OC", "oc-3.11", 1);
+		CHECK(options_parse(2, argv1, &o, err, sizeof(err)) == 0);
+		CHECK_STR(o.oc, "oc-3.11");
+		CHECK(options_parse(4, argv2, &o, err, sizeof(err)) == 0);
+		CHECK_STR(o.oc, "oc-4.6");
+		CHECK_STR(o.command_name, "plan");
+	}
+	if (saved_oc)
+		setenv("OC", saved_oc, 1);
+	else
+		unsetenv("OC");
+	free(saved_oc);
+	current_case = "";
+}
+
+/* --- main ------------------------------------------------------------------------- */
+
+int
+main(int argc, char **argv)
+{
+	if (argc > 1)
+		fixtures_dir = argv[1];
+
+	test_rollout_assess();
+	test_rollout_assess_rc_not_listed();
+	test_tag_assess();
+	test_database();
+	test_trigger_assess();
+	test_dc_missing_container();
+	test_dc_runs_digest();
+	test_dc_replicas();
+	test_plan_build();
+	test_plan_step_commands();
+	test_parse_duration();
+	test_fmt_duration();
+	test_is_dns1123_label();
+	test_is_version();
+	test_shell_quote_append();
+	test_options_parse();
+
+	fixtures_free();
+	printf("%d passed, %d failed\n", npassed, nfailed);
+	return nfailed ? 1 : 0;
+}
