@@ -1,0 +1,487 @@
+#!/usr/bin/env bats
+# Tests of the oc simulator (scripts/oc-sim). Each test has its own state dir.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+P210='[{"op": "add", "path": "/spec/tags/-", "value": {"annotations": {"openshift.io/display-name": "AMP system 2.10"}, "from": { "kind": "DockerImage", "name": "registry.redhat.io/3scale-amp2/system-rhel7:3scale2.10"}, "name": "2.10", "referencePolicy": {"type": "Source"}}}]'
+APP_C=system-master,system-developer,system-provider
+
+setup() {
+    REPO="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+    export OC_SIM_STATE="$BATS_TEST_TMPDIR/sim"
+    mkdir -p "$BATS_TEST_TMPDIR/bin"
+    ln -sf "$REPO/scripts/oc-sim" "$BATS_TEST_TMPDIR/bin/oc"
+    # the system python starts much faster than a pyenv shim
+    export PATH="$BATS_TEST_TMPDIR/bin:/usr/bin:$PATH"
+    SIM="$REPO/scripts/oc-sim"
+}
+
+fast_init() {
+    oc sim init --set rollout_seconds=0.4 --set terminate_seconds=0.3 \
+        --set trigger_lag_seconds=0.1 --set import_seconds=0.1 "$@"
+}
+
+upgrade_app() {
+    oc patch imagestream/amp-system --type=json -p "$P210" -n 3scale
+    oc set triggers dc/system-app --from-image=amp-system:2.9 --containers=$APP_C --remove -n 3scale
+    oc set triggers dc/system-app --from-image=amp-system:2.10 --containers=$APP_C -n 3scale
+}
+
+@test "script compiles and is executable" {
+    # compile without writing a .pyc into the work tree
+    run python3 -c 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")' "$SIM"
+    assert_success
+    [ -x "$SIM" ]
+    run head -1 "$SIM"
+    assert_output '#!/usr/bin/env python3'
+}
+
+@test "init: dc json shape, sorted 4-space pretty json" {
+    fast_init
+    run oc get dc/system-app -o json -n 3scale
+    assert_success
+    # byte-exact pretty printing: json.dumps(indent=4, sort_keys=True) + newline
+    python3 -c 'import json,sys; s=sys.stdin.read(); o=json.loads(s); assert s == json.dumps(o, indent=4, sort_keys=True, ensure_ascii=False) + "\n"' <<<"$output"
+    jq -e '.status.latestVersion == 1 and .metadata.generation == .status.observedGeneration' <<<"$output"
+    jq -e '.spec.selector == {"deploymentConfig": "system-app"}' <<<"$output"
+    jq -e '[.status.conditions[] | select(.type=="Progressing")][0].reason == "NewReplicationControllerAvailable"' <<<"$output"
+    jq -e '[.status.conditions[] | select(.type=="Available")][0].status == "True"' <<<"$output"
+    jq -e '.spec.triggers[0].type == "ConfigChange"' <<<"$output"
+    jq -e '.spec.triggers[1].imageChangeParams.from == {"kind": "ImageStreamTag", "name": "amp-system:2.9"}' <<<"$output"
+    jq -e '.spec.triggers[1].imageChangeParams.containerNames == ["system-master","system-developer","system-provider"]' <<<"$output"
+    jq -e '.spec.strategy.rollingParams.pre.failurePolicy == "Retry" and .spec.strategy.rollingParams.timeoutSeconds == 1200' <<<"$output"
+    ref=$(jq -r '.spec.triggers[1].imageChangeParams.lastTriggeredImage' <<<"$output")
+    [[ "$ref" == registry.redhat.io/3scale-amp2/system-rhel7@sha256:* ]]
+    [ "$(jq -r '.spec.template.spec.containers[0].image' <<<"$output")" = "$ref" ]
+    run oc get dc system-sidekiq -o json
+    jq -e '.spec.triggers[1].imageChangeParams.containerNames == ["system-sidekiq","check-svc"]' <<<"$output"
+    jq -e '.spec.template.spec.initContainers[0].name == "check-svc"' <<<"$output"
+    run oc get rc/system-app-1 -ojson
+    jq -e '.metadata.annotations["openshift.io/deployment.phase"] == "Complete"' <<<"$output"
+    run oc get pods -l deploymentconfig=system-app --output=json
+    jq -e '.items | length == 1' <<<"$output"
+    jq -e '.items[0].status.phase == "Running" and .items[0].metadata.labels.deploymentConfig == "system-app"' <<<"$output"
+    run oc get is amp-system -o json
+    jq -e '.spec.tags | map(.name) == ["2.9"]' <<<"$output"
+    jq -e '.status.tags[0].items[0].image | startswith("sha256:")' <<<"$output"
+}
+
+@test "oracle init: 2.9-oracle and 2.10-oracle tags; --oracle-image no" {
+    fast_init --database oracle
+    run oc get is/amp-system -o json
+    jq -e '.status.tags | map(.tag) == ["2.10-oracle", "2.9", "2.9-oracle"]' <<<"$output"
+    run oc get dc/system-sphinx -o json
+    jq -e '.spec.triggers[1].imageChangeParams.from.name == "amp-system:2.9-oracle"' <<<"$output"
+    jq -e '.spec.template.spec.containers[0].image | startswith("image-registry.openshift-image-registry.svc:5000/3scale/amp-system@sha256:")' <<<"$output"
+    fast_init --database oracle --oracle-image no
+    run oc get is/amp-system -o json
+    jq -e '.status.tags | map(.tag) == ["2.9", "2.9-oracle"]' <<<"$output"
+}
+
+@test "not found, unknown type, unknown command" {
+    fast_init
+    run oc get dc/nope -o json
+    assert_failure 1
+    assert_output 'Error from server (NotFound): deploymentconfigs.apps.openshift.io "nope" not found'
+    run oc get is nope -o json
+    assert_output 'Error from server (NotFound): imagestreams.image.openshift.io "nope" not found'
+    run oc get rc/nope -o json
+    assert_output 'Error from server (NotFound): replicationcontrollers "nope" not found'
+    run oc get pod/nope -o json
+    assert_output 'Error from server (NotFound): pods "nope" not found'
+    run oc get dc/system-app -o json -n other
+    assert_failure 1
+    run oc frobnicate
+    assert_failure 1
+    assert_output 'error: unknown command "frobnicate" for "oc"'
+    run oc get widgets
+    assert_failure 1
+}
+
+@test "selector: List wrapper, empty list, existence selector" {
+    fast_init
+    run oc get pods -l deploymentconfig=nothing -o json
+    assert_success
+    assert_output "$(printf '{\n    "apiVersion": "v1",\n    "items": [],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}')"
+    run oc -n 3scale get rc -l 'openshift.io/deployment-config.name=system-app,deploymentconfig' -o json
+    jq -e '.kind == "List" and (.items | length) == 1' <<<"$output"
+    run oc get pods -l openshift.io/deployer-pod-for.name -o json
+    jq -e '.items | length == 4' <<<"$output"
+    run oc get pods -l 'openshift.io/deployer-pod-for.name,!openshift.io/deployer-pod.type' -o json
+    jq -e '.items | length == 3' <<<"$output"
+}
+
+@test "patch imagestream: add, no change, last wins and sorted, invalid, unparsable" {
+    fast_init
+    run oc patch imagestream/amp-system --type=json -p "$P210"
+    assert_success
+    assert_output 'imagestream.image.openshift.io/amp-system patched'
+    run oc patch imagestream/amp-system --type json -p "$P210"
+    assert_output 'imagestream.image.openshift.io/amp-system patched (no change)'
+    run oc get is/amp-system -o json
+    jq -e '.spec.tags | map(.name) == ["2.10", "2.9"]' <<<"$output"
+    jq -e '.metadata.generation == 3 and .spec.tags[0].generation == 3 and .spec.tags[1].generation == 2' <<<"$output"
+    # re-adding with another source replaces the tag (last wins) and bumps its generation
+    run oc patch is/amp-system --type=json --patch '[{"op":"add","path":"/spec/tags/-","value":{"name":"2.10","from":{"kind":"DockerImage","name":"example.com/x:1"}}}]'
+    assert_output 'imagestream.image.openshift.io/amp-system patched'
+    run oc get is/amp-system -o json
+    jq -e '.spec.tags | length == 2' <<<"$output"
+    jq -e '.spec.tags[0].from.name == "example.com/x:1" and .spec.tags[0].generation == 4' <<<"$output"
+    run oc patch is/amp-system --type=json -p '[{"op":"remove","path":"/spec/tags/7"}]'
+    assert_failure 1
+    assert_output 'The request is invalid: the server rejected our request due to an error in our request'
+    run oc patch is/amp-system --type=json -p '[{"op":"add",'
+    assert_failure 1
+    assert_output --regexp '^error: unable to parse '
+    run oc patch is/nope --type=json -p "$P210"
+    assert_output 'Error from server (NotFound): imagestreams.image.openshift.io "nope" not found'
+}
+
+@test "import: succeeds after import_seconds with deterministic digest" {
+    fast_init --set import_seconds=1
+    oc patch is/amp-system --type=json -p "$P210"
+    run oc get is/amp-system -o json
+    jq -e '[.status.tags[] | select(.tag=="2.10")] | length == 0 or .[0].items == null' <<<"$output"
+    sleep 1
+    run oc get is/amp-system -o json
+    want=$(printf %s registry.redhat.io/3scale-amp2/system-rhel7:3scale2.10 | sha256sum | cut -d' ' -f1)
+    jq -e --arg d "$want" '[.status.tags[] | select(.tag=="2.10")][0].items[0] | .image == "sha256:\($d)" and .generation == 3 and .dockerImageReference == "registry.redhat.io/3scale-amp2/system-rhel7@sha256:\($d)"' <<<"$output"
+}
+
+@test "import failure: condition shape, and the trigger never fires" {
+    fast_init --set import_result=Unauthorized
+    upgrade_app
+    oc sim settle
+    run oc get is/amp-system -o json
+    jq -e '[.status.tags[] | select(.tag=="2.10")][0] | .items == null and .conditions[0].type == "ImportSuccess" and .conditions[0].status == "False" and .conditions[0].reason == "Unauthorized" and .conditions[0].generation == 3' <<<"$output"
+    jq -e '[.status.tags[] | select(.tag=="2.10")][0].conditions[0].message == "you may not have access to the container image \"registry.redhat.io/3scale-amp2/system-rhel7:3scale2.10\""' <<<"$output"
+    sleep 0.3
+    run oc get dc/system-app -o json
+    jq -e '.status.latestVersion == 1' <<<"$output"
+}
+
+@test "set triggers: remove, add, errors, no-op" {
+    fast_init --set trigger_lag_seconds=30
+    run oc set triggers dc/system-app --from-image=amp-system:2.9 --containers=$APP_C --remove -n 3scale
+    assert_success
+    assert_output 'deploymentconfig.apps.openshift.io/system-app triggers updated'
+    run oc get dc/system-app -o json
+    jq -e '.spec.triggers == [{"type":"ConfigChange"}] and .metadata.generation == 3 and .status.observedGeneration == 3' <<<"$output"
+    # removing again: nothing to change, no output
+    run oc set triggers dc/system-app --from-image=amp-system:2.9 --remove
+    assert_success
+    assert_output ''
+    run oc set triggers dc/system-app --from-image=amp-system:2.10
+    assert_failure 1
+    assert_output 'error: deploymentconfigs/system-app you must specify --containers when setting --from-image'
+    run oc set triggers dc/system-sidekiq --from-image=amp-system:2.10 --containers=system-sidekiq,foo
+    assert_failure 1
+    assert_output 'error: deploymentconfigs/system-sidekiq not all container names exist: foo (accepts: check-svc, system-sidekiq)'
+    run oc set triggers dc/system-app --from-image=amp-system:2.10 --containers=$APP_C
+    assert_output 'deploymentconfig.apps.openshift.io/system-app triggers updated'
+    run oc get dc/system-app -o json
+    jq -e '.spec.triggers[1] == {"type":"ImageChange","imageChangeParams":{"automatic":true,"containerNames":["system-master","system-developer","system-provider"],"from":{"kind":"ImageStreamTag","name":"amp-system:2.10"}}}' <<<"$output"
+    # adding 2.10 to sidekiq while 2.9 is there appends; lastTriggeredImage dropped
+    run oc set triggers dc/system-sidekiq --from-image=amp-system:2.10 --containers=system-sidekiq,check-svc
+    run oc get dc/system-sidekiq -o json
+    jq -e '[.spec.triggers[].imageChangeParams.from.name] == [null, "amp-system:2.9", "amp-system:2.10"]' <<<"$output"
+    jq -e '[.spec.triggers[].imageChangeParams.lastTriggeredImage] == [null, null, null]' <<<"$output"
+    run oc set triggers dc/nope --from-image=amp-system:2.10 --containers=a
+    assert_output 'Error from server (NotFound): deploymentconfigs.apps.openshift.io "nope" not found'
+}
+
+@test "full trigger-driven rollout: phases, lag, old pods terminate after Complete" {
+    fast_init --set rollout_seconds=1 --set terminate_seconds=0.6 --set trigger_lag_seconds=1
+    upgrade_app
+    # right after set triggers the previous rollout still looks complete
+    run oc get dc/system-app -o json
+    jq -e '.status.latestVersion == 1' <<<"$output"
+    run oc rollout status dc/system-app --watch=false
+    assert_output 'replication controller "system-app-1" successfully rolled out'
+    phases=""
+    for _ in $(seq 1 60); do
+        p=$(oc get rc/system-app-2 -o jsonpath='{.metadata.annotations.openshift\.io/deployment\.phase}' 2>/dev/null || true)
+        [ -n "$p" ] && [[ "$phases" != *"$p"* ]] && phases="$phases $p"
+        [ "$p" = Complete ] && break
+        sleep 0.03
+    done
+    [[ "$phases" == *Running*Complete ]]
+    # Complete, but the old pod is still terminating
+    run oc get pods -l deploymentconfig=system-app -o json
+    jq -e '[.items[] | select(.metadata.labels.deployment=="system-app-1")] | length == 1 and (.[0].metadata.deletionTimestamp != null)' <<<"$output"
+    jq -e '[.items[] | select(.metadata.labels.deployment=="system-app-2")][0].status.phase == "Running"' <<<"$output"
+    oc sim settle
+    run oc get pods -l deploymentconfig=system-app -o json
+    jq -e '.items | length == 1 and .[0].metadata.labels.deployment == "system-app-2"' <<<"$output"
+    run oc get dc/system-app -o json
+    jq -e '.status.latestVersion == 2 and .status.details.message == "image change" and .status.details.causes[0].type == "ImageChange"' <<<"$output"
+    jq -e '[.status.conditions[] | select(.type=="Progressing")][0].message == "replication controller \"system-app-2\" successfully rolled out"' <<<"$output"
+    jq -e '.status.updatedReplicas == 1 and .status.availableReplicas == 1 and .status.replicas == 1 and .status.unavailableReplicas == 0' <<<"$output"
+    img=$(jq -r '.spec.template.spec.containers[0].image' <<<"$output")
+    [[ "$img" == *@sha256:$(printf %s registry.redhat.io/3scale-amp2/system-rhel7:3scale2.10 | sha256sum | cut -d' ' -f1) ]]
+    [ "$(jq -r '.spec.triggers[1].imageChangeParams.lastTriggeredImage' <<<"$output")" = "$img" ]
+    run oc get pod/system-app-2-hook-pre -o json
+    jq -e '.metadata.labels["openshift.io/deployer-pod.type"] == "hook-pre" and .status.phase == "Succeeded"' <<<"$output"
+    run oc get pod/system-app-2-deploy -o json
+    jq -e '.status.phase == "Succeeded" and .metadata.labels.deploymentconfig == null' <<<"$output"
+    # re-running the same steps: no new rollout (template unchanged)
+    oc set triggers dc/system-app --from-image=amp-system:2.10 --containers=$APP_C --remove
+    oc set triggers dc/system-app --from-image=amp-system:2.10 --containers=$APP_C
+    oc sim settle
+    run oc get dc/system-app -o json
+    jq -e '.status.latestVersion == 2 and .spec.triggers[1].imageChangeParams.lastTriggeredImage != null' <<<"$output"
+}
+
+@test "reference_policy Local writes the internal registry address" {
+    fast_init --set reference_policy=Local
+    upgrade_app
+    oc sim settle
+    run oc get dc/system-app -o json
+    jq -e '.spec.template.spec.containers[0].image | startswith("image-registry.openshift-image-registry.svc:5000/3scale/amp-system@sha256:")' <<<"$output"
+}
+
+@test "double trigger cancels the first new rollout" {
+    fast_init --set double_trigger=system-app
+    upgrade_app
+    oc sim settle
+    run oc get dc/system-app -o json
+    jq -e '.status.latestVersion == 3' <<<"$output"
+    run oc get rc/system-app-2 -o json
+    jq -e '.metadata.annotations["openshift.io/deployment.phase"] == "Failed" and .metadata.annotations["openshift.io/deployment.cancelled"] == "true" and .metadata.annotations["openshift.io/deployment.status-reason"] == "cancelled as a newer deployment was found running"' <<<"$output"
+    run oc get rc/system-app-3 -o json
+    jq -e '.metadata.annotations["openshift.io/deployment.phase"] == "Complete"' <<<"$output"
+    run oc get pods -l deployment=system-app-2 -o json
+    jq -e '.items == []' <<<"$output"
+}
+
+@test "fail_rollout then rollout retry succeeds; retry texts" {
+    fast_init --set fail_rollout=system-app
+    run oc rollout retry dc/system-app
+    assert_failure 1
+    assert_output "error: rollout #1 is complete; only failed deployments can be retried.
+You can start a new deployment with 'oc rollout latest dc/system-app'."
+    upgrade_app
+    oc sim settle
+    run oc get dc/system-app -o json
+    jq -e '.status.latestVersion == 2 and ([.status.conditions[] | select(.type=="Progressing")][0] | .status == "False" and .reason == "ProgressDeadlineExceeded")' <<<"$output"
+    run oc get rc/system-app-2 -o json
+    jq -e '.metadata.annotations["openshift.io/deployment.phase"] == "Failed"' <<<"$output"
+    run oc get pod/system-app-2-deploy -o json
+    jq -e '.status.phase == "Failed"' <<<"$output"
+    run oc get pods -l deploymentconfig=system-app -o json
+    jq -e '.items | length == 1 and .[0].metadata.labels.deployment == "system-app-1" and .[0].status.phase == "Running"' <<<"$output"
+    run oc rollout status dc/system-app
+    assert_failure 1
+    assert_output 'error: replication controller "system-app-2" has failed progressing'
+    run oc sim get fail_rollout
+    assert_output ''
+    run oc rollout retry dc/system-app
+    assert_success
+    assert_output 'deploymentconfig.apps.openshift.io/system-app retried rollout #2'
+    run oc get rc/system-app-2 -o json
+    jq -e '.metadata.annotations["openshift.io/deployment.phase"] != "Failed" and .metadata.annotations["openshift.io/deployment.status-reason"] == null' <<<"$output"
+    oc sim settle
+    run oc get dc/system-app -o json
+    jq -e '.status.latestVersion == 2 and ([.status.conditions[] | select(.type=="Progressing")][0].reason == "NewReplicationControllerAvailable")' <<<"$output"
+}
+
+@test "hook_crash: CrashLoopBackOff hook pod, rollout fails at hook_timeout_seconds" {
+    fast_init --set hook_crash=true --set hook_timeout_seconds=1
+    upgrade_app
+    sleep 1
+    run oc get pod/system-app-2-hook-pre -o json
+    jq -e '.status.containerStatuses[0].state.waiting.reason == "CrashLoopBackOff" and .status.containerStatuses[0].restartCount >= 1' <<<"$output"
+    oc sim settle
+    run oc get rc/system-app-2 -o json
+    jq -e '.metadata.annotations["openshift.io/deployment.phase"] == "Failed"' <<<"$output"
+    run oc get dc/system-app -o json
+    jq -e '[.status.conditions[] | select(.type=="Progressing")][0].reason == "ProgressDeadlineExceeded"' <<<"$output"
+}
+
+@test "paused dc does not roll out until resumed" {
+    fast_init --set paused=system-app
+    upgrade_app
+    oc sim settle
+    run oc get dc/system-app -o json
+    jq -e '.status.latestVersion == 1 and .spec.paused == true' <<<"$output"
+    jq -e '[.status.conditions[] | select(.type=="Progressing")][0].reason == "DeploymentConfigPaused"' <<<"$output"
+    run oc rollout retry dc/system-app
+    assert_output 'error: unable to retry paused deployment config "system-app"'
+    oc sim set paused=
+    oc sim settle
+    run oc get dc/system-app -o json
+    jq -e '.status.latestVersion == 2' <<<"$output"
+}
+
+@test "scale and annotate" {
+    fast_init
+    run oc scale dc/system-sidekiq --replicas=2
+    assert_success
+    assert_output 'deploymentconfig.apps.openshift.io/system-sidekiq scaled'
+    sleep 0.5
+    run oc get pods -l deploymentconfig=system-sidekiq -o json
+    jq -e '[.items[] | select(.status.phase=="Running")] | length == 2' <<<"$output"
+    run oc get dc/system-sidekiq -o json
+    jq -e '.spec.replicas == 2 and .status.latestVersion == 1 and .status.availableReplicas == 2' <<<"$output"
+    run oc scale dc/system-sidekiq --replicas=0
+    oc sim settle
+    run oc get pods -l deploymentconfig=system-sidekiq -o json
+    jq -e '.items == []' <<<"$output"
+    run oc annotate dc/system-app example.com/step=one
+    assert_output 'deploymentconfig.apps.openshift.io/system-app annotated'
+    run oc annotate dc/system-app example.com/step=two
+    assert_failure 1
+    assert_output "error: --overwrite is false but found the following declared annotation(s): 'example.com/step' already has a value (one)"
+    run oc annotate dc/system-app example.com/step=two --overwrite
+    assert_success
+    run oc get dc/system-app -o jsonpath='{.metadata.annotations.example\.com/step}'
+    assert_output two
+    run oc annotate dc/system-app example.com/step-
+    assert_success
+    run oc get dc/system-app -o json
+    jq -e '.metadata.annotations["example.com/step"] == null' <<<"$output"
+}
+
+@test "call log and sim calls" {
+    fast_init
+    oc get dc/system-app -o json >/dev/null
+    oc set triggers dc/system-app --from-image=amp-system:2.9 --containers=$APP_C --remove -n 3scale
+    run oc get dc/nope
+    run oc sim calls
+    assert_line --index 0 'get dc/system-app -o json'
+    assert_line --index 1 "set triggers dc/system-app --from-image=amp-system:2.9 --containers=$APP_C --remove -n 3scale"
+    run oc sim calls --mutating
+    assert_output "set triggers dc/system-app --from-image=amp-system:2.9 --containers=$APP_C --remove -n 3scale"
+    run jq -s -c 'map([.mutating, .exit])' "$OC_SIM_STATE/calls.jsonl"
+    assert_output '[[false,0],[true,0],[false,1]]'
+    oc patch is/amp-system --type=json -p "$P210" >/dev/null
+    run oc sim calls --mutating
+    assert_line --index 1 "patch is/amp-system --type=json -p '$P210'"
+}
+
+@test "fault settings: logged_in, unreachable, forbidden, project, whoami, can-i" {
+    fast_init --set user=dev
+    run oc whoami
+    assert_output dev
+    run oc project -q
+    assert_output 3scale
+    run oc auth can-i patch deploymentconfigs -n 3scale
+    assert_success
+    assert_output yes
+    oc sim set forbidden_verbs=set,patch
+    run oc auth can-i patch deploymentconfigs -n 3scale
+    assert_failure 1
+    assert_output no
+    run oc patch is/amp-system --type=json -p "$P210"
+    assert_failure 1
+    assert_output 'Error from server (Forbidden): imagestreams.image.openshift.io "amp-system" is forbidden: User "dev" cannot patch resource "imagestreams" in API group "image.openshift.io" in the namespace "3scale"'
+    run oc set triggers dc/system-app --from-image=amp-system:2.9 --containers=$APP_C --remove -n 3scale
+    assert_failure 1
+    assert_output 'error: failed to patch build hook: deploymentconfigs.apps.openshift.io "system-app" is forbidden: User "dev" cannot patch resource "deploymentconfigs" in API group "apps.openshift.io" in the namespace "3scale"'
+    oc sim set forbidden_verbs= project=
+    run oc project -q
+    assert_failure 1
+    assert_output 'error: no project has been set'
+    oc sim set logged_in=false
+    run oc get dc/system-app -o json -n 3scale
+    assert_failure 1
+    assert_output 'error: You must be logged in to the server (Unauthorized)'
+    run oc whoami
+    assert_failure 1
+    oc sim set logged_in=true unreachable=true
+    run oc get dc/system-app -n 3scale
+    assert_failure 1
+    assert_output 'Unable to connect to the server: dial tcp: lookup api.sim.example.com: no such host'
+    run oc version --client
+    assert_success
+    run oc sim get unreachable
+    assert_output true
+}
+
+@test "fail_call: Nth mutating call fails, with and without effect" {
+    fast_init --set fail_call=2
+    run oc annotate dc/system-app a=1
+    assert_success
+    run oc get dc/system-app -o json
+    run oc annotate dc/system-app b=1
+    assert_failure 1
+    assert_output 'Error from server (InternalError): Internal error occurred: etcdserver: request timed out'
+    run oc get dc/system-app -o json
+    jq -e '.metadata.annotations == {"a": "1"}' <<<"$output"
+    run oc annotate dc/system-app c=1
+    assert_success
+    oc sim set fail_call=1:applied
+    run oc annotate dc/system-app d=1
+    assert_failure 1
+    assert_output 'Error from server (InternalError): Internal error occurred: etcdserver: request timed out'
+    run oc get dc/system-app -o json
+    jq -e '.metadata.annotations.d == "1"' <<<"$output"
+}
+
+@test "slow_seconds delays answers" {
+    fast_init --set slow_seconds=0.5
+    start=$(date +%s%N)
+    oc whoami
+    end=$(date +%s%N)
+    [ $(( (end - start) / 1000000 )) -ge 500 ]
+}
+
+@test "watch: initial doc, changes, ends at watch_max_seconds" {
+    fast_init --set watch_max_seconds=2.5
+    oc get dc/system-app -o json -w > "$BATS_TEST_TMPDIR/w.json" &
+    oc get pods -l deploymentconfig=system-app -o json -w --output-watch-events > "$BATS_TEST_TMPDIR/e.json" &
+    oc get pods -l deploymentconfig=nothing -o json -w > "$BATS_TEST_TMPDIR/n.json" &
+    sleep 0.4
+    upgrade_app
+    start=$(date +%s)
+    wait
+    end=$(date +%s)
+    [ $((end - start)) -le 4 ]
+    # stream of pretty documents
+    run jq -s 'length' "$BATS_TEST_TMPDIR/w.json"
+    [ "$output" -ge 5 ]
+    run jq -s -c 'map(.status.latestVersion) | unique' "$BATS_TEST_TMPDIR/w.json"
+    assert_output '[1,2]'
+    run jq -s -r '.[0].status.latestVersion' "$BATS_TEST_TMPDIR/w.json"
+    assert_output 1
+    run jq -s -r 'last | [.status.conditions[] | select(.type=="Progressing")][0].reason' "$BATS_TEST_TMPDIR/w.json"
+    assert_output NewReplicationControllerAvailable
+    # resourceVersions strictly increase
+    jq -s -e '[.[].metadata.resourceVersion | tonumber] | . == (sort | unique)' "$BATS_TEST_TMPDIR/w.json"
+    # events: compact one-line documents, ADDED first, old pod DELETED at the end
+    run head -1 "$BATS_TEST_TMPDIR/e.json"
+    assert_output --regexp '^\{"object":\{.*\},"type":"ADDED"\}$'
+    run jq -r -s 'map(.type) | join(" ")' "$BATS_TEST_TMPDIR/e.json"
+    assert_output --regexp '^ADDED ADDED .*MODIFIED.*DELETED$'
+    run jq -r -s 'map(select(.type=="DELETED"))[0].object.metadata | (.labels.deployment + " " + (.deletionTimestamp != null | tostring))' "$BATS_TEST_TMPDIR/e.json"
+    assert_output 'system-app-1 true'
+    run cat "$BATS_TEST_TMPDIR/n.json"
+    assert_output ''
+}
+
+@test "watch of a missing object fails; rollout status waits through a rollout" {
+    fast_init --set watch_max_seconds=1 --set rollout_seconds=1.5
+    run oc get dc/nope -o json -w
+    assert_failure 1
+    upgrade_app
+    sleep 0.5
+    run oc rollout status dc/system-app
+    assert_success
+    assert_line --partial 'Waiting for rollout to finish'
+    assert_line 'replication controller "system-app-2" successfully rolled out'
+}
+
+@test "sim get/set validate keys" {
+    fast_init
+    run oc sim get rollout_seconds
+    assert_output 0.4
+    run oc sim set nonsense=1
+    assert_failure
+    run oc sim set import_result=Maybe
+    assert_failure
+    run oc sim set replicas.system-app=3 never_finish=system-app
+    assert_success
+    run oc sim get replicas.system-app
+    assert_output 3
+}
