@@ -6,7 +6,7 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 say() { printf '==> %s\n' "$*" >&2; }
 
 # Debian packages the build and the tests need
-packages=(gcc make cmake pkg-config libuv1-dev libjansson-dev python3 bats bats-assert bats-support parallel)
+packages=(gcc make cmake pkg-config libuv1-dev libjansson-dev python3 jq bats bats-assert bats-support parallel)
 
 # shellcheck disable=SC2120 # extra packages are optional
 install_missing() {

@@ -70,6 +70,7 @@ struct engine {
 	char digest[80];          /* the image the new trigger resolves to */
 
 	int step, ndone, nskipped;
+	char done_ids[256], skipped_ids[256];  /* "tag, import, ..." for the summary */
 	long baseline;            /* latestVersion before the trigger change */
 	int expect_new;           /* a new rollout is expected */
 	int retried;              /* --retry-failed used on this dc */
@@ -153,6 +154,13 @@ resume_command(struct engine *e, char *buf, size_t n)
 /* --- the end of a run --------------------------------------------------------------- */
 
 static void
+summary(struct engine *e, const char *command, int status)
+{
+	report_end(command, status, now_ms() - e->t0, e->ndone, e->done_ids, e->nskipped, e->skipped_ids,
+		   proc_started());
+}
+
+static void
 finish(struct engine *e, int status)
 {
 	if (e->finished)
@@ -180,7 +188,7 @@ stop(struct engine *e, int status)
 		report_hint("to continue, fix the cause and re-run: %s", resume_command(e, buf, sizeof(buf)));
 	}
 	if (!e->preflight || report_json())
-		report_end(e->o->command_name, status, now_ms() - e->t0, e->ndone, e->nskipped, proc_started());
+		summary(e, e->o->command_name, status);
 	finish(e, status);
 }
 
@@ -404,10 +412,16 @@ step_end(struct engine *e, enum step_status st, const char *fmt, ...)
 	}
 	uv_timer_stop(&e->deadline);
 	report_step_end(&e->plan, e->step, st, now_ms() - e->tstep, detail);
-	if (st == STEP_DONE)
-		e->ndone++;
-	else
-		e->nskipped++;
+	{
+		char *ids = st == STEP_DONE ? e->done_ids : e->skipped_ids;
+		size_t len = strlen(ids);
+
+		snprintf(ids + len, sizeof(e->done_ids) - len, "%s%s", len ? ", " : "", e->plan.steps[e->step].id);
+		if (st == STEP_DONE)
+			e->ndone++;
+		else
+			e->nskipped++;
+	}
 	e->step++;
 	step_next(e);
 }
@@ -722,7 +736,7 @@ step_next(struct engine *e)
 	if (e->finished)
 		return;
 	if (e->step == e->plan.nsteps) {
-		report_end("run", 0, now_ms() - e->t0, e->ndone, e->nskipped, proc_started());
+		summary(e, "run", 0);
 		finish(e, 0);
 		return;
 	}
@@ -786,7 +800,7 @@ confirm(struct engine *e, const char *what)
 static void
 scale_down_done(struct engine *e)
 {
-	report_end("scale-down", 0, now_ms() - e->t0, e->ndone, e->nskipped, proc_started());
+	summary(e, "scale-down", 0);
 	finish(e, 0);
 }
 
@@ -902,7 +916,7 @@ status_read(struct engine *e)
 	}
 	report_status_end(e->ns, &e->plan, complete);
 	if (report_json())
-		report_end("status", complete ? 0 : 1, now_ms() - e->t0, 0, 0, proc_started());
+		summary(e, "status", complete ? 0 : 1);
 	finish(e, complete ? 0 : 1);
 }
 
@@ -1009,7 +1023,7 @@ preflight_read(struct engine *e)
 	case CMD_PLAN:
 		report_plan(&e->plan, e->o->oc, e->ns, e->detected);
 		if (report_json())
-			report_end("plan", 0, now_ms() - e->t0, 0, 0, proc_started());
+			summary(e, "plan", 0);
 		finish(e, 0);
 		return;
 	case CMD_STATUS:
@@ -1085,7 +1099,7 @@ begin(struct engine *e)
 		plan_build(&e->plan, e->o->from, e->o->to, e->o->database);
 		report_plan(&e->plan, e->o->oc, e->ns, 0);
 		if (report_json())
-			report_end("plan", 0, now_ms() - e->t0, 0, 0, proc_started());
+			summary(e, "plan", 0);
 		finish(e, 0);
 		return;
 	}

@@ -261,20 +261,43 @@ report_info(const char *fmt, ...)
 	fflush(stdout);
 }
 
+/* "a, b" as a JSON array */
+static json_t *
+ids_json(const char *ids)
+{
+	json_t *arr = json_array();
+	const char *p = ids;
+
+	while (p && *p) {
+		const char *end = strstr(p, ", ");
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		json_array_append_new(arr, json_stringn(p, n));
+		p = end ? end + 2 : NULL;
+	}
+	return arr;
+}
+
 void
-report_end(const char *command, int status, uint64_t ms, int done, int skipped, int procs)
+report_end(const char *command, int status, uint64_t ms, int done, const char *done_ids,
+	   int skipped, const char *skipped_ids, int procs)
 {
 	char d[32];
+	int run = strcmp(command, "run") == 0;
 
 	if (json_mode) {
-		emit(json_pack("{s:s, s:s, s:i, s:I, s:i, s:i, s:i}", "event", "end", "command", command,
-			       "exit", status, "elapsed_ms", (json_int_t)ms, "steps_done", done,
-			       "steps_skipped", skipped, "oc_commands", procs));
+		emit(json_pack("{s:s, s:s, s:i, s:I, s:o, s:o, s:i}", "event", "end", "command", command,
+			       "exit", status, "elapsed_ms", (json_int_t)ms, "steps_done", ids_json(done_ids),
+			       "steps_skipped", ids_json(skipped_ids), "oc_commands", procs));
 		return;
 	}
+	if (done_ids && *done_ids)
+		printf("done: %s\n", done_ids);
+	if (skipped_ids && *skipped_ids)
+		printf("already done: %s\n", skipped_ids);
 	if (status == 0)
 		printf("%s complete in %s: %d step%s done, %d already done; %d oc command%s\n",
-		       strcmp(command, "run") == 0 ? "upgrade" : command, fmt_duration(ms, d, sizeof(d)),
+		       run ? "upgrade" : command, fmt_duration(ms, d, sizeof(d)),
 		       done, done == 1 ? "" : "s", skipped, procs, procs == 1 ? "" : "s");
 	else
 		printf("%s stopped after %s (exit %d): %d step%s done, %d already done; %d oc command%s\n",

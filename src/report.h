@@ -44,7 +44,9 @@ void report_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* an informational line (text only) */
 void report_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* the final event / summary line */
-void report_end(const char *command, int status, uint64_t ms, int done, int skipped, int procs);
+/* the final event / summary: exit status, time, the steps done and already done (ids
+ * separated by ", "), the number of oc processes */
+void report_end(const char *command, int status, uint64_t ms, int done, const char *done_ids,
+		int skipped, const char *skipped_ids, int procs);
 
 #endif

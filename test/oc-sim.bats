@@ -192,7 +192,8 @@ upgrade_app() {
 }
 
 @test "full trigger-driven rollout: phases, lag, old pods terminate after Complete" {
-    fast_init --set rollout_seconds=1 --set terminate_seconds=0.6 --set trigger_lag_seconds=1
+    # a lag long enough that the three calls of upgrade_app finish within it, even on a busy machine
+    fast_init --set rollout_seconds=1 --set terminate_seconds=0.6 --set trigger_lag_seconds=3
     upgrade_app
     # right after set triggers the previous rollout still looks complete
     run oc get dc/system-app -o json
@@ -287,11 +288,20 @@ You can start a new deployment with 'oc rollout latest dc/system-app'."
 }
 
 @test "hook_crash: CrashLoopBackOff hook pod, rollout fails at hook_timeout_seconds" {
-    fast_init --set hook_crash=true --set hook_timeout_seconds=1
+    fast_init --set hook_crash=true --set hook_timeout_seconds=4
     upgrade_app
-    sleep 1
-    run oc get pod/system-app-2-hook-pre -o json
-    jq -e '.status.containerStatuses[0].state.waiting.reason == "CrashLoopBackOff" and .status.containerStatuses[0].restartCount >= 1' <<<"$output"
+    crashing=no
+    for _ in $(seq 1 40); do
+        run oc get pod/system-app-2-hook-pre -o json
+        if [ "$status" = 0 ] && jq -e '.status.containerStatuses[0].state.waiting.reason == "CrashLoopBackOff" and .status.containerStatuses[0].restartCount >= 1' <<<"$output" >/dev/null; then
+            crashing=yes
+            break
+        fi
+        sleep 0.1
+    done
+    [ "$crashing" = yes ]
+    run oc get rc/system-app-2 -o json
+    jq -e '.metadata.annotations["openshift.io/deployment.phase"] == "Running"' <<<"$output"
     oc sim settle
     run oc get rc/system-app-2 -o json
     jq -e '.metadata.annotations["openshift.io/deployment.phase"] == "Failed"' <<<"$output"
