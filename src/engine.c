@@ -809,6 +809,7 @@ scale_down(struct engine *e)
 {
 	int i;
 
+	report_begin("scale-down", e->ns, &e->plan, e->detected);
 	e->nqueue = 0;
 	e->dcset = 0;
 	for (i = 0; i < NDCS; i++) {
@@ -1036,9 +1037,7 @@ preflight_read(struct engine *e)
 			snprintf(selector, sizeof(selector), "deploymentconfig=%s", system_dcs[i].name);
 			cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, "pods", selector);
 		}
-		if (!report_json())
-			printf("3scale-upgrade status: namespace %s, %s -> %s, database %s%s\n", e->ns, e->plan.from,
-			       e->plan.to, database_name(e->plan.db), e->detected ? " (detected)" : "");
+		report_begin("status", e->ns, &e->plan, e->detected);
 		batch_start(e, status_read);
 		return;
 	case CMD_SCALE_DOWN:
