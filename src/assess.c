@@ -51,24 +51,6 @@ streq(const char *a, const char *b)
 	return a && b && strcmp(a, b) == 0;
 }
 
-/* 1 if name is one of the comma-separated names in csv */
-static int
-csv_has(const char *csv, const char *name)
-{
-	size_t len = strlen(name);
-	const char *p = csv;
-
-	while (p && *p) {
-		const char *end = strchr(p, ',');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-
-		if (n == len && strncmp(p, name, n) == 0)
-			return 1;
-		p = end ? end + 1 : NULL;
-	}
-	return 0;
-}
-
 static int
 csv_count(const char *csv)
 {
@@ -77,6 +59,34 @@ csv_count(const char *csv)
 	for (; *csv; csv++)
 		n += *csv == ',';
 	return n;
+}
+
+/* the next comma-separated name of *p into name; 0 when there is none */
+static int
+csv_next(const char **p, char *name, size_t n)
+{
+	const char *end;
+	size_t len;
+
+	if (!**p)
+		return 0;
+	end = strchr(*p, ',');
+	len = end ? (size_t)(end - *p) : strlen(*p);
+	snprintf(name, n, "%.*s", (int)len, *p);
+	*p += len + (end ? 1 : 0);
+	return 1;
+}
+
+/* 1 if name is one of the comma-separated names in csv */
+static int
+csv_has(const char *csv, const char *name)
+{
+	char item[128];
+
+	while (csv_next(&csv, item, sizeof(item)))
+		if (strcmp(item, name) == 0)
+			return 1;
+	return 0;
 }
 
 /* the "sha256:..." part of an image reference "repo@sha256:...", or NULL */
@@ -233,6 +243,7 @@ containers_exactly(const json_t *names, const char *csv)
 	const json_t *nm;
 
 	const char *p = csv;
+	char name[128];
 
 	if (!json_is_array(names) || (int)json_array_size(names) != csv_count(csv))
 		return 0;
@@ -240,17 +251,13 @@ containers_exactly(const json_t *names, const char *csv)
 		if (!json_is_string(nm) || !csv_has(csv, json_string_value(nm)))
 			return 0;
 	/* and every documented name is there (a duplicate must not hide a missing one) */
-	while (*p) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
+	while (csv_next(&p, name, sizeof(name))) {
 		int found = 0;
 
 		json_array_foreach(names, i, nm)
-			if (strlen(json_string_value(nm)) == len && strncmp(json_string_value(nm), p, len) == 0)
-				found = 1;
+			found |= strcmp(json_string_value(nm), name) == 0;
 		if (!found)
 			return 0;
-		p += len + (end ? 1 : 0);
 	}
 	return 1;
 }
@@ -293,18 +300,13 @@ int
 dc_missing_container(const json_t *dc, const char *containers, char *missing, size_t n)
 {
 	const char *p = containers;
+	char name[128];
 
-	while (*p) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		char name[128];
-
-		snprintf(name, sizeof(name), "%.*s", (int)len, p);
+	while (csv_next(&p, name, sizeof(name))) {
 		if (!find_container(dc, name)) {
 			strlcopy(missing, name, n);
 			return 1;
 		}
-		p += len + (end ? 1 : 0);
 	}
 	return 0;
 }
@@ -313,20 +315,15 @@ int
 dc_runs_digest(const json_t *dc, const char *containers, const char *digest)
 {
 	const char *p = containers;
+	char name[128];
 
 	if (!digest || !*digest)
 		return 0;
-	while (*p) {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		char name[128];
-		const char *d;
+	while (csv_next(&p, name, sizeof(name))) {
+		const char *d = image_digest(jstr(find_container(dc, name), "image"));
 
-		snprintf(name, sizeof(name), "%.*s", (int)len, p);
-		d = image_digest(jstr(find_container(dc, name), "image"));
 		if (!d || strcmp(d, digest) != 0)
 			return 0;
-		p += len + (end ? 1 : 0);
 	}
 	return 1;
 }
