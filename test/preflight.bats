@@ -123,3 +123,14 @@ run_refused() {
 	assert_success
 	assert_output --regexp '^3scale-upgrade [0-9]+\.[0-9]+\.[0-9]+$'
 }
+
+@test "on a terminal, run shows the plan and asks; anything but y changes nothing (exit 3)" {
+	sim_init
+	run script -qec "$UPGRADE run -n 3scale" /dev/null <<<"n"
+	assert_failure 3
+	assert_output --partial "oc set triggers dc/system-app --from-image=amp-system:2.9"
+	assert_output --partial "apply these changes in namespace 3scale? [y/N]"
+	assert_output --partial "not confirmed: nothing was changed"
+	run mutating_calls
+	assert_output ""
+}

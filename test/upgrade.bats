@@ -259,3 +259,11 @@ assert sum(1 for e in events if e["event"] == "step_end" and e["status"] == "don
 	run pgrep -f "$BATS_TEST_TMPDIR/bin/oc"
 	assert_failure
 }
+
+@test "on a terminal, answering y to the confirmation runs the upgrade" {
+	sim_init
+	run script -qec "$UPGRADE run -n 3scale" /dev/null <<<"y"
+	assert_success
+	assert_output --partial "upgrade complete"
+	assert_upgraded ""
+}
