@@ -148,6 +148,20 @@ resume_command(struct engine *e, char *buf, size_t n)
 {
 	snprintf(buf, n, "3scale-upgrade run -n %s --from %s --to %s --database %s", e->ns ? e->ns : "NAMESPACE",
 		 e->plan.from, e->plan.to, database_name(e->plan.db));
+	if (strcmp(e->o->oc, "oc") != 0) {
+		strlcopy(buf + strlen(buf), " --oc ", n - strlen(buf));
+		shell_quote_append(buf, n, e->o->oc);
+	}
+	if (e->o->timeout_ms != DEFAULT_TIMEOUT_MS) {
+		unsigned long long ms = e->o->timeout_ms;
+
+		if (ms % 60000 == 0)
+			snprintf(buf + strlen(buf), n - strlen(buf), " --timeout %llum", ms / 60000);
+		else if (ms % 1000 == 0)
+			snprintf(buf + strlen(buf), n - strlen(buf), " --timeout %llus", ms / 1000);
+		else
+			snprintf(buf + strlen(buf), n - strlen(buf), " --timeout %llums", ms);
+	}
 	return buf;
 }
 
@@ -185,7 +199,8 @@ stop(struct engine *e, int status)
 		if (e->step < e->plan.nsteps)
 			report_hint("stopped at step %d of %d (%s); steps before it are done", e->step + 1,
 				    e->plan.nsteps, e->plan.steps[e->step].title);
-		report_hint("to continue, fix the cause and re-run: %s", resume_command(e, buf, sizeof(buf)));
+		report_hint("to continue, %sre-run: %s", e->interrupted ? "" : "fix the cause and ",
+			    resume_command(e, buf, sizeof(buf)));
 	}
 	if (!e->preflight || report_json())
 		summary(e, e->o->command_name, status);

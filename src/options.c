@@ -101,7 +101,7 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 	o->from = "2.9";
 	o->to = "2.10";
 	o->oc = getenv("OC") && *getenv("OC") ? getenv("OC") : "oc";
-	o->timeout_ms = 20 * 60 * 1000;
+	o->timeout_ms = DEFAULT_TIMEOUT_MS;
 
 	opterr = 0;
 	optind = 1;

@@ -197,7 +197,7 @@ system-sidekiq: system-sidekiq-2"
 	run upgrade run -n 3scale --yes --timeout 3s
 	assert_failure 4
 	assert_output --partial "timed out after 3.0s waiting for the rollout of dc/system-app"
-	assert_output --partial "3scale-upgrade run -n 3scale --from 2.9 --to 2.10 --database other"
+	assert_output --partial "re-run: 3scale-upgrade run -n 3scale --from 2.9 --to 2.10 --database other --timeout 3s"
 }
 
 @test "oracle: scale-down records replicas, run scales them back up at the end" {
