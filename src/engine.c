@@ -956,6 +956,41 @@ start_run(struct engine *e)
 	step_next(e);
 }
 
+/* for `plan`: leave out what the cluster state makes needless, as `run` would */
+static void
+plan_mark_done(struct engine *e)
+{
+	int i;
+
+	for (i = 0; i < e->plan.nsteps; i++) {
+		struct step *s = &e->plan.steps[i];
+		struct trigger_view tv;
+
+		switch (s->kind) {
+		case STEP_TAG:
+			if (e->tag.in_spec) {
+				s->skip = SKIP_PATCH;
+				strlcopy(s->note, "already there", sizeof(s->note));
+			}
+			break;
+		case STEP_IMPORT:
+			if (e->tag.state == TAG_IMPORTED)
+				strlcopy(s->note, "already imported", sizeof(s->note));
+			break;
+		case STEP_DC:
+			trigger_assess(e->dcs[s->dc], e->plan.old_tag, e->plan.new_tag, system_dcs[s->dc].containers, &tv);
+			s->skip = (tv.has_old ? 0 : SKIP_REMOVE) | (tv.has_new && tv.new_containers_ok ? SKIP_ADD : 0);
+			if (s->skip == (SKIP_REMOVE | SKIP_ADD))
+				strlcopy(s->note, "trigger already moved: run only checks the rollout", sizeof(s->note));
+			else if (s->skip)
+				strlcopy(s->note, "partly done", sizeof(s->note));
+			break;
+		default:
+			break;
+		}
+	}
+}
+
 static void
 preflight_read(struct engine *e)
 {
@@ -1037,6 +1072,7 @@ preflight_read(struct engine *e)
 
 	switch (e->o->command) {
 	case CMD_PLAN:
+		plan_mark_done(e);
 		report_plan(&e->plan, e->o->oc, e->ns, e->detected);
 		if (report_json())
 			summary(e, "plan", 0);

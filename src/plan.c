@@ -147,9 +147,11 @@ int
 plan_step_commands(const struct plan *p, const struct step *s, const char *oc,
 		   const char *ns, struct args *cmds, int max)
 {
+	int n = 0;
+
 	switch (s->kind) {
 	case STEP_TAG:
-		if (max < 1)
+		if (max < 1 || (s->skip & SKIP_PATCH))
 			return 0;
 		args_init(&cmds[0], oc);
 		args_add(&cmds[0], "patch");
@@ -162,9 +164,11 @@ plan_step_commands(const struct plan *p, const struct step *s, const char *oc,
 	case STEP_DC:
 		if (max < 2)
 			return 0;
-		cmd_trigger(&cmds[0], p, oc, ns, s->dc, 1);
-		cmd_trigger(&cmds[1], p, oc, ns, s->dc, 0);
-		return 2;
+		if (!(s->skip & SKIP_REMOVE))
+			cmd_trigger(&cmds[n++], p, oc, ns, s->dc, 1);
+		if (!(s->skip & SKIP_ADD))
+			cmd_trigger(&cmds[n++], p, oc, ns, s->dc, 0);
+		return n;
 	default:
 		return 0;
 	}

@@ -26,7 +26,12 @@ struct step {
 	int dc;              /* index into system_dcs for STEP_DC */
 	char id[32];         /* stable identifier: "tag", "import", "dc/system-app", "replicas" */
 	char title[128];     /* one line for people */
+	unsigned skip;       /* commands the cluster state makes needless: SKIP_* */
+	char note[96];       /* why, for `plan` */
 };
+
+/* commands of a step left out of plan_step_commands */
+enum { SKIP_PATCH = 1, SKIP_REMOVE = 2, SKIP_ADD = 4 };
 
 #define PLAN_MAX_STEPS 8
 #define IMAGESTREAM "amp-system"
@@ -52,7 +57,7 @@ const char *database_name(enum database db);
  * The oc commands that apply one step, in order, for namespace ns (NULL: omit -n).
  * Fills at most max commands into cmds and returns how many. STEP_DC gives the
  * documented remove and add commands; STEP_TAG the documented patch; the others none
- * (their commands depend on cluster state).
+ * (their commands depend on cluster state). Commands in s->skip are left out.
  */
 int plan_step_commands(const struct plan *p, const struct step *s, const char *oc,
 		       const char *ns, struct args *cmds, int max);

@@ -101,11 +101,12 @@ report_plan(const struct plan *p, const char *oc, const char *ns, int detected)
 
 			for (j = 0; j < n; j++)
 				json_array_append_new(c, argv_json(&cmds[j]));
-			json_array_append_new(steps, json_pack("{s:i, s:s, s:s, s:o, s:s?}", "index", i + 1, "id", s->id,
-							       "title", s->title, "commands", c, "wait", note));
+			json_array_append_new(steps, json_pack("{s:i, s:s, s:s, s:o, s:s?, s:s?}", "index", i + 1,
+							       "id", s->id, "title", s->title, "commands", c,
+							       "wait", note, "note", s->note[0] ? s->note : NULL));
 			continue;
 		}
-		printf("# %d. %s\n", i + 1, s->title);
+		printf("# %d. %s%s%s\n", i + 1, s->title, s->note[0] ? " -- " : "", s->note);
 		for (j = 0; j < n; j++) {
 			args_shell(&cmds[j], buf, sizeof(buf));
 			printf("%s\n", buf);

@@ -81,6 +81,18 @@ system-sidekiq: system-sidekiq-2"
 	assert_output ""
 }
 
+@test "plan during a partial upgrade prints only the commands run would still execute" {
+	sim_init
+	planned_commands other | head -2 | while read -r line; do eval "oc $line" >/dev/null; done
+	run upgrade plan -n 3scale
+	assert_success
+	assert_line "# 1. add image stream tag amp-system:2.10 -- already there"
+	refute_output --partial "oc patch"
+	refute_output --partial "dc/system-app --from-image=amp-system:2.9"
+	assert_line "oc set triggers dc/system-app --from-image=amp-system:2.10 --containers=system-master,system-developer,system-provider -n 3scale"
+	assert_line "oc set triggers dc/system-sidekiq --from-image=amp-system:2.9 --containers=system-sidekiq,check-svc --remove -n 3scale"
+}
+
 @test "plan uses oc's current project when -n is not given" {
 	sim_init
 	run upgrade plan
