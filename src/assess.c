@@ -465,17 +465,21 @@ rollout_assess(const json_t *dc, const json_t *rcs, const json_t *pods, long bas
 				 "the newer one", v->latest);
 			return;
 		}
+		/* the dc's Progressing condition may lag behind the RC (they are read apart):
+		 * quote it only when it already reports this failure */
+		int reported = pmessage && strstr(pmessage, quoted) &&
+			       (streq(preason, "ProgressDeadlineExceeded") || streq(preason, "RolloutCancelled"));
+
 		v->state = ROLLOUT_FAILED;
 		if (cancelled)
 			strlcopy(v->reason, "RolloutCancelled", sizeof(v->reason));
-		else if (preason && pmessage && strstr(pmessage, quoted) &&
-			 strcmp(preason, "NewReplicationControllerAvailable") != 0)
+		else if (reported)
 			strlcopy(v->reason, preason, sizeof(v->reason));
 		else
 			strlcopy(v->reason, "Failed", sizeof(v->reason));
-		if (pmessage && strstr(pmessage, quoted) && sreason)
+		if (reported && sreason)
 			snprintf(v->message, sizeof(v->message), "%s (%s)", pmessage, sreason);
-		else if (pmessage && strstr(pmessage, quoted))
+		else if (reported)
 			strlcopy(v->message, pmessage, sizeof(v->message));
 		else if (sreason)
 			snprintf(v->message, sizeof(v->message), "replication controller \"%s\" failed: %s",

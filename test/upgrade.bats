@@ -161,9 +161,9 @@ system-sidekiq: system-sidekiq-2"
 	sim_init --set fail_rollout=system-app
 	run upgrade run -n 3scale --yes
 	assert_failure 1
-	assert_output --partial "rollout #2 of dc/system-app failed"
-	assert_output --partial "system-app-2"
-	assert_output --partial "ProgressDeadlineExceeded"
+	assert_output --partial "rollout #2 of dc/system-app failed: replication controller system-app-2"
+	# the reason: the dc's condition, or the RC's phase when the dc has not reported it yet
+	assert_output --regexp "system-app-2, (ProgressDeadlineExceeded|Failed): "
 	assert_output --partial "oc logs pod/system-app-2-deploy -n 3scale"
 	assert_output --partial "oc logs pod/system-app-2-hook-pre -n 3scale"
 	assert_output --partial "oc rollout retry dc/system-app -n 3scale"

@@ -332,6 +332,34 @@ test_rollout_assess(void)
 }
 
 /* the latest RC not listed yet (the controller has bumped latestVersion only) */
+/* the RC failed but the dc's Progressing condition, read apart, still says progressing */
+static void
+test_rollout_assess_failed_before_dc_reports(void)
+{
+	json_t *doc, *dc, *c;
+	size_t i;
+	struct rollout_view v;
+
+	current_case = "a failed RC is a failure even before the dc's condition reports it";
+	if (!(doc = (json_t *)fixture("rollout-failed.json")))
+		return;
+	dc = json_deep_copy(json_object_get(doc, "dc"));
+	json_array_foreach(json_object_get(json_object_get(dc, "status"), "conditions"), i, c) {
+		if (strcmp(json_string_value(json_object_get(c, "type")), "Progressing") == 0) {
+			json_object_set_new(c, "status", json_string("True"));
+			json_object_set_new(c, "reason", json_string("ReplicationControllerUpdated"));
+			json_object_set_new(c, "message", json_string("replication controller \"system-app-4\" is progressing"));
+		}
+	}
+	rollout_assess(dc, json_object_get(doc, "rcs"), json_object_get(doc, "pods"), 3, 1, &v);
+	CHECK_STR(state_name(v.state), "failed");
+	CHECK_STR(v.reason, "Failed");
+	CHECK_HAS(v.message, "system-app-4");
+	CHECK_STR(v.log_pod, "system-app-4-deploy");
+	json_decref(dc);
+	current_case = "";
+}
+
 static void
 test_rollout_assess_rc_not_listed(void)
 {
@@ -1151,6 +1179,7 @@ main(int argc, char **argv)
 
 	test_rollout_assess();
 	test_rollout_assess_rc_not_listed();
+	test_rollout_assess_failed_before_dc_reports();
 	test_tag_assess();
 	test_database();
 	test_trigger_assess();
