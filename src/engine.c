@@ -282,6 +282,10 @@ batch_start(struct engine *e, cont_fn next)
 	e->batch_next = next;
 	e->batch_failed = 0;
 	e->pending = e->nslots;
+	if (e->nslots == 0) {
+		next(e);
+		return;
+	}
 	for (i = 0; i < e->nslots; i++)
 		proc_spawn(&e->loop, e->slots[i].cmd.v, OC_CALL_TIMEOUT_MS, on_read_done, &e->slots[i]);
 }

@@ -134,3 +134,17 @@ run_refused() {
 	run mutating_calls
 	assert_output ""
 }
+
+@test "system dcs that disagree on the database: exit 3" {
+	sim_init
+	oc set triggers dc/system-sphinx --from-image=amp-system:2.9 --remove -n 3scale >/dev/null
+	oc set triggers dc/system-sphinx --from-image=amp-system:2.9-oracle --containers=system-sphinx,system-master-svc -n 3scale >/dev/null
+	run_refused 3 run -n 3scale --yes
+	assert_output --partial "the system dcs disagree on the database"
+}
+
+@test "triggers on a version other than --from or --to: exit 3 naming the tag" {
+	sim_init
+	run_refused 3 run -n 3scale --yes --from 2.8 --to 2.10
+	assert_output --partial "dc/system-app has an image trigger on 'amp-system:2.9', which is neither version 2.8 nor 2.10"
+}
