@@ -110,6 +110,16 @@ system-sidekiq: system-sidekiq-2"
 	[ "$(mutating_calls | wc -l)" = "$before" ] || fail "a second run changed something"
 }
 
+@test "with referencePolicy Local, images compare by digest: a finished upgrade is recognised" {
+	sim_init --set reference_policy=Local
+	upgrade run -n 3scale --yes >/dev/null
+	run dc_field system-app "d['spec']['template']['spec']['containers'][0]['image']"
+	assert_output --regexp '^image-registry\.openshift-image-registry\.svc:5000/3scale/amp-system@sha256:'
+	run upgrade run -n 3scale --yes
+	assert_success
+	assert_output --partial "0 steps done, 6 already done"
+}
+
 @test "status reports pending steps before the upgrade (exit 1) and all done after (exit 0)" {
 	sim_init
 	run upgrade status -n 3scale
