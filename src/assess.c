@@ -15,9 +15,11 @@ jget(const json_t *o, const char *key)
 	return json_is_object(o) ? json_object_get(o, key) : NULL;
 }
 
-/* follow a NULL-terminated chain of keys */
+/* follow a chain of keys: jpath(o, "a", "b") is o.a.b, or NULL */
+#define jpath(...) jpath_chain(__VA_ARGS__, (const char *)NULL)
+
 static const json_t *
-jpath(const json_t *o, ...)
+jpath_chain(const json_t *o, ...)
 {
 	va_list ap;
 	const char *key;
@@ -102,7 +104,7 @@ image_digest(const char *image)
 static const char *
 amp_trigger_tag(const json_t *trigger)
 {
-	const json_t *from = jpath(trigger, "imageChangeParams", "from", NULL);
+	const json_t *from = jpath(trigger, "imageChangeParams", "from");
 	const char *name = jstr(from, "name");
 	const char *kind = jstr(from, "kind");
 
@@ -141,8 +143,8 @@ tag_assess(const json_t *is, const char *tag, struct tag_view *v)
 	memset(v, 0, sizeof(*v));
 	if (!json_is_object(is))
 		return -1;
-	spec = find_named(jpath(is, "spec", "tags", NULL), "name", tag);
-	status = find_named(jpath(is, "status", "tags", NULL), "tag", tag);
+	spec = find_named(jpath(is, "spec", "tags"), "name", tag);
+	status = find_named(jpath(is, "status", "tags"), "tag", tag);
 	if (spec) {
 		v->in_spec = 1;
 		strlcopy(v->from_kind, jstr(jget(spec, "from"), "kind"), sizeof(v->from_kind));
@@ -183,7 +185,7 @@ dc_database(const json_t *dc, const char *from, const char *to, char *why, size_
 	int db = DB_AUTO;
 	const char *name = jstr(jget(dc, "metadata"), "name");
 
-	json_array_foreach(jpath(dc, "spec", "triggers", NULL), i, t) {
+	json_array_foreach(jpath(dc, "spec", "triggers"), i, t) {
 		const char *tag = amp_trigger_tag(t);
 		size_t fl = strlen(from), tl = strlen(to);
 		int this;
@@ -270,7 +272,7 @@ trigger_assess(const json_t *dc, const char *old_tag, const char *new_tag,
 	size_t i;
 
 	memset(v, 0, sizeof(*v));
-	json_array_foreach(jpath(dc, "spec", "triggers", NULL), i, t) {
+	json_array_foreach(jpath(dc, "spec", "triggers"), i, t) {
 		const char *tag = amp_trigger_tag(t);
 
 		if (!tag)
@@ -280,7 +282,7 @@ trigger_assess(const json_t *dc, const char *old_tag, const char *new_tag,
 			v->has_old = 1;
 		if (strcmp(tag, new_tag) == 0) {
 			v->has_new = 1;
-			if (containers_exactly(jpath(t, "imageChangeParams", "containerNames", NULL), containers))
+			if (containers_exactly(jpath(t, "imageChangeParams", "containerNames"), containers))
 				v->new_containers_ok = 1;
 		}
 	}
@@ -290,7 +292,7 @@ trigger_assess(const json_t *dc, const char *old_tag, const char *new_tag,
 static const json_t *
 find_container(const json_t *dc, const char *name)
 {
-	const json_t *spec = jpath(dc, "spec", "template", "spec", NULL);
+	const json_t *spec = jpath(dc, "spec", "template", "spec");
 	const json_t *c = find_named(jget(spec, "containers"), "name", name);
 
 	return c ? c : find_named(jget(spec, "initContainers"), "name", name);
@@ -337,7 +339,7 @@ dc_replicas(const json_t *dc)
 long
 dc_recorded_replicas(const json_t *dc)
 {
-	const char *s = jstr(jpath(dc, "metadata", "annotations", NULL), REPLICAS_ANNOTATION);
+	const char *s = jstr(jpath(dc, "metadata", "annotations"), REPLICAS_ANNOTATION);
 	char *end;
 	long v;
 
@@ -355,7 +357,7 @@ pod_ready(const json_t *pod)
 	const json_t *c;
 	size_t i;
 
-	json_array_foreach(jpath(pod, "status", "conditions", NULL), i, c)
+	json_array_foreach(jpath(pod, "status", "conditions"), i, c)
 		if (streq(jstr(c, "type"), "Ready"))
 			return streq(jstr(c, "status"), "True");
 	return 0;
@@ -368,9 +370,9 @@ count_pods(const json_t *pods, const char *dc, const char *rc, struct rollout_vi
 	size_t i;
 
 	json_array_foreach(jget(pods, "items"), i, pod) {
-		const json_t *labels = jpath(pod, "metadata", "labels", NULL);
+		const json_t *labels = jpath(pod, "metadata", "labels");
 		const char *phase = jstr(jget(pod, "status"), "phase");
-		int terminating = jpath(pod, "metadata", "deletionTimestamp", NULL) != NULL;
+		int terminating = jpath(pod, "metadata", "deletionTimestamp") != NULL;
 		int latest = streq(jstr(labels, "deployment"), rc);
 
 		if (!streq(jstr(labels, "deploymentconfig"), dc))
@@ -392,7 +394,7 @@ count_pods(const json_t *pods, const char *dc, const char *rc, struct rollout_vi
 static const json_t *
 condition(const json_t *dc, const char *type)
 {
-	return find_named(jpath(dc, "status", "conditions", NULL), "type", type);
+	return find_named(jpath(dc, "status", "conditions"), "type", type);
 }
 
 void
@@ -421,7 +423,7 @@ rollout_assess(const json_t *dc, const json_t *rcs, const json_t *pods, long bas
 	strlcopy(v->reason, preason, sizeof(v->reason));
 	count_pods(pods, name, v->rc, v);
 
-	if (json_is_true(jpath(dc, "spec", "paused", NULL)) || streq(preason, "DeploymentConfigPaused")) {
+	if (json_is_true(jpath(dc, "spec", "paused")) || streq(preason, "DeploymentConfigPaused")) {
 		v->state = ROLLOUT_FAILED;
 		strlcopy(v->reason, "DeploymentConfigPaused", sizeof(v->reason));
 		snprintf(v->message, sizeof(v->message), "dc/%s is paused: no rollout will start "
@@ -445,15 +447,15 @@ rollout_assess(const json_t *dc, const json_t *rcs, const json_t *pods, long bas
 		snprintf(v->waiting, sizeof(v->waiting), "waiting for replication controller %s", v->rc);
 		return;
 	}
-	annotations = jpath(rc, "metadata", "annotations", NULL);
+	annotations = jpath(rc, "metadata", "annotations");
 	strlcopy(v->phase, jstr(annotations, "openshift.io/deployment.phase"), sizeof(v->phase));
 	cancelled = streq(jstr(annotations, "openshift.io/deployment.cancelled"), "true");
 	snprintf(v->log_pod, sizeof(v->log_pod), "%s", jstr(annotations, "openshift.io/deployer-pod.name") ?
 		 jstr(annotations, "openshift.io/deployer-pod.name") : "");
 	if (!v->log_pod[0])
 		snprintf(v->log_pod, sizeof(v->log_pod), "%s-deploy", v->rc);
-	if (jpath(dc, "spec", "strategy", "rollingParams", "pre", NULL) ||
-	    jpath(dc, "spec", "strategy", "recreateParams", "pre", NULL))
+	if (jpath(dc, "spec", "strategy", "rollingParams", "pre") ||
+	    jpath(dc, "spec", "strategy", "recreateParams", "pre"))
 		snprintf(v->hook_pod, sizeof(v->hook_pod), "%s-hook-pre", v->rc);
 	snprintf(quoted, sizeof(quoted), "\"%s\"", v->rc);
 

@@ -15,7 +15,7 @@
 #include <uv.h>
 
 #define POLL_MS 500                     /* between two reads of a wait */
-#define OC_CALL_TIMEOUT_MS (120 * 1000)  /* deadline of each oc process */
+#define OC_CALL_TIMEOUT_MS (120ULL * 1000) /* deadline of each oc process */
 #define MAXSLOTS 12
 #define MAXQUEUE 8
 

@@ -93,14 +93,15 @@ version_less(const char *a, const char *b)
 int
 options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
 {
-	const char *timeout = NULL, *output = "text", *database = "auto";
+	const char *timeout = NULL, *output = "text", *database = "auto", *env_oc;
 	int c;
 	size_t i;
 
 	memset(o, 0, sizeof(*o));
 	o->from = "2.9";
 	o->to = "2.10";
-	o->oc = getenv("OC") && *getenv("OC") ? getenv("OC") : "oc";
+	env_oc = getenv("OC");
+	o->oc = env_oc && *env_oc ? env_oc : "oc";
 	o->timeout_ms = DEFAULT_TIMEOUT_MS;
 
 	opterr = 0;

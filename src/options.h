@@ -6,7 +6,7 @@
 
 #include "plan.h"
 
-#define DEFAULT_TIMEOUT_MS (20 * 60 * 1000)
+#define DEFAULT_TIMEOUT_MS (20ULL * 60 * 1000)
 
 enum command { CMD_NONE, CMD_PLAN, CMD_RUN, CMD_STATUS, CMD_SCALE_DOWN };
 
