@@ -458,11 +458,15 @@ You can start a new deployment with 'oc rollout latest dc/system-app'."
     assert_output 1
     run jq -s -r 'last | [.status.conditions[] | select(.type=="Progressing")][0].reason' "$BATS_TEST_TMPDIR/w.json"
     assert_output NewReplicationControllerAvailable
+    # no document pairs a new latestVersion with the previous rollout's "successfully rolled out"
+    jq -s -e 'map(. as $d | [$d.status.conditions[] | select(.type=="Progressing")][0]
+        | select(.reason=="NewReplicationControllerAvailable")
+        | .message | contains("\"system-app-" + ($d.status.latestVersion | tostring) + "\"")) | all' "$BATS_TEST_TMPDIR/w.json"
     # resourceVersions strictly increase
     jq -s -e '[.[].metadata.resourceVersion | tonumber] | . == (sort | unique)' "$BATS_TEST_TMPDIR/w.json"
     # events: compact one-line documents, ADDED first, old pod DELETED at the end
     run head -1 "$BATS_TEST_TMPDIR/e.json"
-    assert_output --regexp '^\{"object":\{.*\},"type":"ADDED"\}$'
+    assert_output --regexp '^\{"type":"ADDED","object":\{.*\}\}$'
     run jq -r -s 'map(.type) | join(" ")' "$BATS_TEST_TMPDIR/e.json"
     assert_output --regexp '^ADDED ADDED .*MODIFIED.*DELETED$'
     run jq -r -s 'map(select(.type=="DELETED"))[0].object.metadata | (.labels.deployment + " " + (.deletionTimestamp != null | tostring))' "$BATS_TEST_TMPDIR/e.json"
