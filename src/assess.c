@@ -391,6 +391,29 @@ count_pods(const json_t *pods, const char *dc, const char *rc, struct rollout_vi
 	}
 }
 
+/* the highest rollout number among dc's RCs (annotation, else the "-N" suffix), 0 if none */
+static long
+newest_rc_version(const json_t *rcs, const char *dc)
+{
+	const json_t *rc;
+	size_t i, len = strlen(dc);
+	long newest = 0;
+
+	json_array_foreach(jget(rcs, "items"), i, rc) {
+		const char *rcname = jstr(jget(rc, "metadata"), "name");
+		const char *ann = jstr(jpath(rc, "metadata", "annotations"), "openshift.io/deployment-config.latest-version");
+		char *end;
+		long n;
+
+		if (!rcname || strncmp(rcname, dc, len) != 0 || rcname[len] != '-')
+			continue;
+		n = strtol(ann ? ann : rcname + len + 1, &end, 10);
+		if (*end == '\0' && n > newest)
+			newest = n;
+	}
+	return newest;
+}
+
 static const json_t *
 condition(const json_t *dc, const char *type)
 {
@@ -412,6 +435,7 @@ rollout_assess(const json_t *dc, const json_t *rcs, const json_t *pods, long bas
 	size_t i;
 	char quoted[160];
 	int cancelled;
+	long newest;
 
 	memset(v, 0, sizeof(*v));
 	v->state = ROLLOUT_PROGRESSING;
@@ -437,6 +461,13 @@ rollout_assess(const json_t *dc, const json_t *rcs, const json_t *pods, long bas
 	}
 	if (v->latest == 0) {
 		strlcopy(v->waiting, "waiting for the first rollout", sizeof(v->waiting));
+		return;
+	}
+	/* the dc and the RCs are read apart: an RC newer than latestVersion means the dc
+	 * document is older than the RC list (e.g. the trigger fired again meanwhile) */
+	newest = newest_rc_version(rcs, name);
+	if (newest > v->latest) {
+		snprintf(v->waiting, sizeof(v->waiting), "rollout #%ld has started", newest);
 		return;
 	}
 	rc = NULL;

@@ -332,6 +332,28 @@ test_rollout_assess(void)
 }
 
 /* the latest RC not listed yet (the controller has bumped latestVersion only) */
+/* the trigger fired again between the read of the dc and the read of the RCs */
+static void
+test_rollout_assess_dc_older_than_rcs(void)
+{
+	json_t *doc, *dc;
+	struct rollout_view v;
+
+	current_case = "an RC newer than the dc's latestVersion keeps it progressing";
+	if (!(doc = (json_t *)fixture("rollout-double-running.json")))
+		return;
+	dc = json_deep_copy(json_object_get(doc, "dc"));
+	/* the dc as it was before the second firing: the first new rollout is the latest */
+	json_object_set_new(json_object_get(dc, "status"), "latestVersion", json_integer(4));
+	json_object_set_new(json_object_get(dc, "status"), "observedGeneration",
+			    json_deep_copy(json_object_get(json_object_get(dc, "metadata"), "generation")));
+	rollout_assess(dc, json_object_get(doc, "rcs"), json_object_get(doc, "pods"), 3, 1, &v);
+	CHECK_STR(state_name(v.state), "progressing");
+	CHECK_HAS(v.waiting, "rollout #5");
+	json_decref(dc);
+	current_case = "";
+}
+
 /* the RC failed but the dc's Progressing condition, read apart, still says progressing */
 static void
 test_rollout_assess_failed_before_dc_reports(void)
@@ -1180,6 +1202,7 @@ main(int argc, char **argv)
 	test_rollout_assess();
 	test_rollout_assess_rc_not_listed();
 	test_rollout_assess_failed_before_dc_reports();
+	test_rollout_assess_dc_older_than_rcs();
 	test_tag_assess();
 	test_database();
 	test_trigger_assess();
