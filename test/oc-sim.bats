@@ -193,7 +193,7 @@ upgrade_app() {
 
 @test "full trigger-driven rollout: phases, lag, old pods terminate after Complete" {
     # a lag long enough that the three calls of upgrade_app finish within it, even on a busy machine
-    fast_init --set rollout_seconds=1 --set terminate_seconds=3 --set trigger_lag_seconds=3
+    fast_init --set rollout_seconds=3 --set terminate_seconds=3 --set trigger_lag_seconds=6
     upgrade_app
     # right after set triggers the previous rollout still looks complete
     run oc get dc/system-app -o json
@@ -201,7 +201,7 @@ upgrade_app() {
     run oc rollout status dc/system-app --watch=false
     assert_output 'replication controller "system-app-1" successfully rolled out'
     phases=""
-    for _ in $(seq 1 60); do
+    for _ in $(seq 1 300); do
         p=$(oc get rc/system-app-2 -o jsonpath='{.metadata.annotations.openshift\.io/deployment\.phase}' 2>/dev/null || true)
         [ -n "$p" ] && [[ "$phases" != *"$p"* ]] && phases="$phases $p"
         [ "$p" = Complete ] && break
