@@ -300,20 +300,35 @@ batch_take(struct engine *e, int i)
 	return doc;
 }
 
-/* add reads of dc, its RCs and its pods to the batch (slots 3k, 3k+1, 3k+2) */
+/* add a read of system dc number dc to the batch */
 static void
 batch_add_dc(struct engine *e, int dc)
 {
-	char selector[128];
-	const char *name = system_dcs[dc].name;
 	char what[96];
 
-	snprintf(what, sizeof(what), "dc/%s", name);
+	snprintf(what, sizeof(what), "dc/%s", system_dcs[dc].name);
 	cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, what, NULL);
+}
+
+/* add reads of the RCs and the pods of system dc number dc to the batch */
+static void
+batch_add_rcs_pods(struct engine *e, int dc)
+{
+	char selector[128];
+	const char *name = system_dcs[dc].name;
+
 	snprintf(selector, sizeof(selector), "openshift.io/deployment-config.name=%s", name);
 	cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, "rc", selector);
 	snprintf(selector, sizeof(selector), "deploymentconfig=%s", name);
 	cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, "pods", selector);
+}
+
+/* add reads of dc, its RCs and its pods to the batch (slots 3k, 3k+1, 3k+2) */
+static void
+batch_add_rollout(struct engine *e, int dc)
+{
+	batch_add_dc(e, dc);
+	batch_add_rcs_pods(e, dc);
 }
 
 /* --- mutating commands, one after another ------------------------------------------------ */
@@ -591,7 +606,7 @@ static void
 dc_poll(struct engine *e)
 {
 	batch_clear(e);
-	batch_add_dc(e, e->plan.steps[e->step].dc);
+	batch_add_rollout(e, e->plan.steps[e->step].dc);
 	batch_start(e, dc_read);
 }
 
@@ -643,7 +658,7 @@ static void
 dc_step(struct engine *e)
 {
 	batch_clear(e);
-	batch_add_dc(e, e->plan.steps[e->step].dc);
+	batch_add_rollout(e, e->plan.steps[e->step].dc);
 	batch_start(e, dc_decide);
 }
 
@@ -687,7 +702,7 @@ multi_poll(struct engine *e)
 	batch_clear(e);
 	for (i = 0; i < NDCS; i++)
 		if (e->dcset & (1u << i))
-			batch_add_dc(e, i);
+			batch_add_rollout(e, i);
 	batch_start(e, multi_read);
 }
 
@@ -739,13 +754,10 @@ static void
 replicas_step(struct engine *e)
 {
 	int i;
-	char what[96];
 
 	batch_clear(e);
-	for (i = 0; i < NDCS; i++) {
-		snprintf(what, sizeof(what), "dc/%s", system_dcs[i].name);
-		cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, what, NULL);
-	}
+	for (i = 0; i < NDCS; i++)
+		batch_add_dc(e, i);
 	batch_start(e, replicas_read);
 }
 
@@ -1084,14 +1096,8 @@ preflight_read(struct engine *e)
 		return;
 	case CMD_STATUS:
 		batch_clear(e);
-		for (i = 0; i < NDCS; i++) {
-			char selector[128];
-
-			snprintf(selector, sizeof(selector), "openshift.io/deployment-config.name=%s", system_dcs[i].name);
-			cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, "rc", selector);
-			snprintf(selector, sizeof(selector), "deploymentconfig=%s", system_dcs[i].name);
-			cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, "pods", selector);
-		}
+		for (i = 0; i < NDCS; i++)
+			batch_add_rcs_pods(e, i);
 		report_begin("status", e->ns, &e->plan, e->detected);
 		batch_start(e, status_read);
 		return;
@@ -1116,7 +1122,6 @@ static void
 preflight_identity(struct engine *e)
 {
 	int i;
-	char what[96];
 
 	strlcopy(e->user, e->slots[0].text, sizeof(e->user));
 	if (!e->ns) {
@@ -1130,10 +1135,8 @@ preflight_identity(struct engine *e)
 	}
 	batch_clear(e);
 	cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, "imagestream/" IMAGESTREAM, NULL);
-	for (i = 0; i < NDCS; i++) {
-		snprintf(what, sizeof(what), "dc/%s", system_dcs[i].name);
-		cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, what, NULL);
-	}
+	for (i = 0; i < NDCS; i++)
+		batch_add_dc(e, i);
 	/* the commands that change something need these rights (slots 4, 5) */
 	if (e->o->command == CMD_RUN || e->o->command == CMD_SCALE_DOWN) {
 		cmd_can_i(batch_add(e, READ_YESNO), e->o->oc, e->ns, "patch", "deploymentconfigs");

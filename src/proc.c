@@ -28,7 +28,7 @@ struct proc {
 };
 
 static struct proc *running;
-static int nrunning, nstarted;
+static int nstarted;
 
 static void
 on_close(uv_handle_t *h)
@@ -45,7 +45,6 @@ on_close(uv_handle_t *h)
 	*p->prevp = p->next;
 	if (p->next)
 		p->next->prevp = p->prevp;
-	nrunning--;
 	p->cb(&p->res, p->arg);
 	free(p->res.out);
 	free(p->res.err);
@@ -138,7 +137,6 @@ proc_spawn(uv_loop_t *loop, char *const argv[], uint64_t timeout_ms, proc_cb cb,
 	if (running)
 		running->prevp = &p->next;
 	running = p;
-	nrunning++;
 	nstarted++;
 
 	stdio[0].flags = UV_IGNORE;
@@ -177,12 +175,6 @@ proc_kill_all(int signum)
 	for (p = running; p; p = p->next)
 		if (p->spawned && !p->exited)
 			uv_process_kill(&p->process, signum);
-}
-
-int
-proc_count(void)
-{
-	return nrunning;
 }
 
 int

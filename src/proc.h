@@ -36,9 +36,6 @@ void proc_spawn(uv_loop_t *loop, char *const argv[], uint64_t timeout_ms, proc_c
 /* send signum to every running child (safe against pid reuse: uv_process_kill) */
 void proc_kill_all(int signum);
 
-/* number of children started and not yet reported */
-int proc_count(void);
-
 /* total children started since the program began */
 int proc_started(void);
 
