@@ -15,7 +15,6 @@
 #include <uv.h>
 
 #define POLL_MS 500                     /* between two reads of a wait */
-#define OC_CALL_TIMEOUT_MS (120ULL * 1000) /* deadline of each oc process */
 #define MAXSLOTS 12
 #define MAXQUEUE 8
 
@@ -101,16 +100,16 @@ first_line(const char *s, char *buf, size_t n)
 
 /* 1 and a message if the oc command did not succeed */
 static int
-oc_failed(const struct args *cmd, const struct proc_result *r, char *msg, size_t n)
+oc_failed(const struct engine *e, const struct args *cmd, const struct proc_result *r, char *msg, size_t n)
 {
-	char subj[256], line[1024];
+	char subj[256], line[1024], d[32];
 
 	args_subject(cmd, subj, sizeof(subj));
 	if (r->spawn_error)
 		snprintf(msg, n, "cannot run '%s': %s", cmd->v[0], uv_strerror(r->spawn_error));
 	else if (r->timed_out)
-		snprintf(msg, n, "'%s' did not finish within %us and was killed", subj,
-			 (unsigned)(OC_CALL_TIMEOUT_MS / 1000));
+		snprintf(msg, n, "'%s' did not finish within %s (--call-timeout) and was killed", subj,
+			 fmt_duration(e->o->call_timeout_ms, d, sizeof(d)));
 	else if (r->term_signal)
 		snprintf(msg, n, "'%s' was killed by signal %d", subj, r->term_signal);
 	else if (r->exit_status != 0)
@@ -245,7 +244,7 @@ on_read_done(struct proc_result *r, void *arg)
 	if (!e->finished && !e->batch_failed) {
 		if (s->parse == READ_YESNO && r->exit_status == 1 && strncmp(r->out, "no", 2) == 0) {
 			strlcopy(s->text, "no", sizeof(s->text));
-		} else if (oc_failed(&s->cmd, r, msg, sizeof(msg))) {
+		} else if (oc_failed(e, &s->cmd, r, msg, sizeof(msg))) {
 			e->batch_failed = 1;
 			report_error("%s", msg);
 			hint_for(e, r);
@@ -287,7 +286,7 @@ batch_start(struct engine *e, cont_fn next)
 		return;
 	}
 	for (i = 0; i < e->nslots; i++)
-		proc_spawn(&e->loop, e->slots[i].cmd.v, OC_CALL_TIMEOUT_MS, on_read_done, &e->slots[i]);
+		proc_spawn(&e->loop, e->slots[i].cmd.v, e->o->call_timeout_ms, on_read_done, &e->slots[i]);
 }
 
 /* take the parsed document of slot i out of the batch */
@@ -342,10 +341,10 @@ on_queued_done(struct proc_result *r, void *arg)
 	struct args *cmd = &e->queue[e->qpos];
 	char msg[1536];
 
-	report_command_end(cmd, r->term_signal ? -r->term_signal : r->exit_status, r->elapsed_ms);
+	report_command_end(cmd, 1, r->term_signal ? -r->term_signal : r->exit_status, r->timed_out, r->elapsed_ms);
 	if (e->finished)
 		return;
-	if (oc_failed(cmd, r, msg, sizeof(msg))) {
+	if (oc_failed(e, cmd, r, msg, sizeof(msg))) {
 		report_error("%s", msg);
 		hint_for(e, r);
 		stop(e, 1);
@@ -365,7 +364,7 @@ queue_step(struct engine *e)
 	}
 	report_command_start(&e->queue[e->qpos]);
 	e->changed = 1;
-	proc_spawn(&e->loop, e->queue[e->qpos].v, OC_CALL_TIMEOUT_MS, on_queued_done, e);
+	proc_spawn(&e->loop, e->queue[e->qpos].v, e->o->call_timeout_ms, on_queued_done, e);
 }
 
 /* run the queued commands in order; next(e) when all succeeded */

@@ -4,6 +4,8 @@
 #include "report.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #ifndef VERSION
@@ -21,13 +23,23 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (o.help) {
-		fputs(usage_text, stdout);
+		fputs(command_help(o.help_command), stdout);
 		return 0;
 	}
 	if (o.version) {
 		printf("3scale-upgrade %s\n", VERSION);
 		return 0;
 	}
-	report_init(o.json);
+	{
+		const char *nc = getenv("NO_COLOR");
+		struct report_config rc = { 0 };
+
+		rc.json = o.json;
+		rc.verbosity = o.verbosity;
+		rc.tty = isatty(STDOUT_FILENO);
+		rc.color = !o.json && (o.color == COLOR_ALWAYS ||
+				       (o.color == COLOR_AUTO && rc.tty && !(nc && *nc)));
+		report_init(&rc);
+	}
 	return engine_run(&o);
 }

@@ -19,6 +19,7 @@ const char usage_text[] =
 	"  run         perform the upgrade; re-running it continues where a previous run stopped\n"
 	"  status      show each step as done or pending, from the live cluster state\n"
 	"  scale-down  Oracle branch: record the system dcs' replicas, then scale them to 0\n"
+	"  help [COMMAND]  show this help, or the help of COMMAND (also: COMMAND --help)\n"
 	"\n"
 	"options (also accepted after COMMAND):\n"
 	"  -n, --namespace NAME          the 3scale project (default: oc's current project)\n"
@@ -29,9 +30,16 @@ const char usage_text[] =
 	"      --oc PATH                 the oc executable (default: $OC, else oc on PATH)\n"
 	"      --timeout DURATION        limit for each wait (import, rollout), e.g. 90s, 20m\n"
 	"                                (default 20m)\n"
+	"      --call-timeout DURATION   limit for each oc process; one that passes it is killed\n"
+	"                                (default 2m)\n"
 	"      --retry-failed            retry a rollout that failed in an earlier run\n"
 	"                                (oc rollout retry)\n"
+	"      --parallel                roll out system-sidekiq and system-sphinx together, once\n"
+	"                                system-app is done (the guide does them one by one)\n"
 	"  -o, --output text|json        json: stdout carries only JSON objects, one per line\n"
+	"  -v, --verbose                 also show every oc command with its duration and status\n"
+	"  -q, --quiet                   show only errors and the summary\n"
+	"      --color auto|always|never colour on a terminal (default auto; NO_COLOR turns it off)\n"
 	"  -y, --yes                     do not ask for confirmation\n"
 	"  -h, --help                    show this help\n"
 	"      --version                 show the version\n"
@@ -49,11 +57,73 @@ const char usage_text[] =
 	"  130  interrupted by SIGINT, 143 by SIGTERM\n"
 	"\n"
 	"environment:\n"
-	"  OC   the oc executable, when --oc is not given\n"
+	"  OC        the oc executable, when --oc is not given\n"
+	"  NO_COLOR  when set and not empty, no colour (as --color never)\n"
 	"\n"
 	"See 3scale-upgrade(1) and README.md.\n";
 
-enum { OPT_FROM = 256, OPT_TO, OPT_DATABASE, OPT_OC, OPT_TIMEOUT, OPT_RETRY_FAILED, OPT_VERSION };
+static const char help_plan[] =
+	"usage: 3scale-upgrade plan [-n NAME] [--from VERSION] [--to VERSION] [--database auto|oracle|other]\n"
+	"                           [--oc PATH] [-o text|json]\n"
+	"\n"
+	"Print the steps and the exact oc commands `run` would execute, as a script that can\n"
+	"be pasted (comments start with '#'). Changes nothing.\n"
+	"With --database oracle or other no cluster is needed. Without it the cluster is read\n"
+	"(read-only) to detect the database, and commands already done are left out.\n"
+	"\n"
+	"exit status: 0 printed; 2 usage error; 3 the cluster state does not allow the upgrade.\n";
+
+static const char help_run[] =
+	"usage: 3scale-upgrade run [-n NAME] [--from VERSION] [--to VERSION] [--database auto|oracle|other]\n"
+	"                          [--oc PATH] [--timeout DURATION] [--call-timeout DURATION]\n"
+	"                          [--retry-failed] [--parallel] [-y] [-o text|json] [-v|-q] [--color WHEN]\n"
+	"\n"
+	"Perform the upgrade: add the image stream tag, wait for its import, then move each\n"
+	"system dc's image trigger and wait for its rollout (new pods ready, old pods gone).\n"
+	"Every step first reads the cluster and skips what is already done, so re-running\n"
+	"`run` after any stop (failure, timeout, interruption, kill) continues the upgrade.\n"
+	"Read-only oc calls that fail with a transient server error are retried with backoff;\n"
+	"a failed change is read back before it is tried again.\n"
+	"\n"
+	"Asks for confirmation on a terminal; without a terminal --yes is required.\n"
+	"\n"
+	"exit status: 0 done; 1 a step failed; 2 usage error; 3 precondition failed or not\n"
+	"confirmed (nothing changed); 4 a wait timed out; 130/143 interrupted.\n";
+
+static const char help_status[] =
+	"usage: 3scale-upgrade status [-n NAME] [--from VERSION] [--to VERSION] [--database auto|oracle|other]\n"
+	"                             [--oc PATH] [-o text|json]\n"
+	"\n"
+	"Show each step as done, pending or failed, from the live cluster state (read-only).\n"
+	"With -o json: one status event per step and a final status_end event.\n"
+	"\n"
+	"exit status: 0 the upgrade is complete; 1 steps are pending or failed; 2 usage error;\n"
+	"3 the cluster could not be read or does not allow the upgrade.\n";
+
+static const char help_scale_down[] =
+	"usage: 3scale-upgrade scale-down [-n NAME] [--oc PATH] [--timeout DURATION] [-y] [-o text|json]\n"
+	"\n"
+	"Oracle branch, before `run`: record each system dc's replicas in the annotation\n"
+	"3scale-upgrade/replicas, scale it to 0 and wait until its pods are gone. `run`\n"
+	"restores the recorded replicas in its last step.\n"
+	"\n"
+	"exit status: 0 done; 1 a command failed; 2 usage error; 3 precondition failed or not\n"
+	"confirmed; 4 a wait timed out; 130/143 interrupted.\n";
+
+const char *
+command_help(enum command c)
+{
+	switch (c) {
+	case CMD_PLAN: return help_plan;
+	case CMD_RUN: return help_run;
+	case CMD_STATUS: return help_status;
+	case CMD_SCALE_DOWN: return help_scale_down;
+	default: return usage_text;
+	}
+}
+
+enum { OPT_FROM = 256, OPT_TO, OPT_DATABASE, OPT_OC, OPT_TIMEOUT, OPT_CALL_TIMEOUT, OPT_RETRY_FAILED,
+       OPT_PARALLEL, OPT_COLOR, OPT_VERSION };
 
 static const struct option longopts[] = {
 	{ "namespace", required_argument, NULL, 'n' },
@@ -62,7 +132,12 @@ static const struct option longopts[] = {
 	{ "database", required_argument, NULL, OPT_DATABASE },
 	{ "oc", required_argument, NULL, OPT_OC },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "call-timeout", required_argument, NULL, OPT_CALL_TIMEOUT },
 	{ "retry-failed", no_argument, NULL, OPT_RETRY_FAILED },
+	{ "parallel", no_argument, NULL, OPT_PARALLEL },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "output", required_argument, NULL, 'o' },
 	{ "yes", no_argument, NULL, 'y' },
 	{ "help", no_argument, NULL, 'h' },
@@ -78,7 +153,40 @@ static const struct {
 	{ "run", CMD_RUN },
 	{ "status", CMD_STATUS },
 	{ "scale-down", CMD_SCALE_DOWN },
+	{ "help", CMD_HELP },
 };
+
+/* 1 if name (no '/') is an executable file in a directory of $PATH */
+static int
+on_path(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char buf[4096];
+
+	for (p = path ? path : ""; *p; p = *end ? end + 1 : end) {
+		end = strchr(p, ':');
+		if (!end)
+			end = p + strlen(p);
+		snprintf(buf, sizeof(buf), "%.*s/%s", end == p ? 1 : (int)(end - p), end == p ? "." : p, name);
+		if (access(buf, X_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* a duration option into *ms; -1 and a message if it is not one */
+static int
+duration_option(const char *name, const char *text, uint64_t *ms, char *err, size_t errlen)
+{
+	int64_t v = parse_duration(text);
+
+	if (v <= 0) {
+		snprintf(err, errlen, "invalid --%s '%s': expected a duration such as 90s, 20m or 1h", name, text);
+		return -1;
+	}
+	*ms = (uint64_t)v;
+	return 0;
+}
 
 /* 1 if it compares as a newer MAJOR.MINOR */
 static int
@@ -93,8 +201,9 @@ version_less(const char *a, const char *b)
 int
 options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
 {
-	const char *timeout = NULL, *output = "text", *database = "auto", *env_oc;
-	int c;
+	const char *timeout = NULL, *call_timeout = NULL, *output = "text", *database = "auto", *env_oc;
+	const char *color = "auto";
+	int c, oc_given = 0, verbose = 0, quiet = 0;
 	size_t i;
 
 	memset(o, 0, sizeof(*o));
@@ -102,25 +211,33 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 	o->to = "2.10";
 	env_oc = getenv("OC");
 	o->oc = env_oc && *env_oc ? env_oc : "oc";
+	oc_given = env_oc && *env_oc;
 	o->timeout_ms = DEFAULT_TIMEOUT_MS;
+	o->call_timeout_ms = DEFAULT_CALL_TIMEOUT_MS;
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:n:o:yh", longopts, NULL)) != -1 ||
-	       (optind < argc && o->command == CMD_NONE)) {
+	while ((c = getopt_long(argc, argv, "+:n:o:yhvq", longopts, NULL)) != -1 ||
+	       (optind < argc && (o->command == CMD_NONE || (o->command == CMD_HELP && o->help_command == CMD_NONE)))) {
 		if (c == -1) {
-			/* a non-option: the command; options may follow it */
+			/* a non-option: the command (or help's subject); options may follow it */
 			const char *word = argv[optind++];
+			enum command found = CMD_NONE;
 
 			for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-				if (strcmp(word, commands[i].name) == 0) {
-					o->command = commands[i].cmd;
-					o->command_name = commands[i].name;
-				}
-			if (o->command == CMD_NONE) {
-				snprintf(err, errlen, "unknown command '%s' (commands: plan, run, status, scale-down)", word);
+				if (strcmp(word, commands[i].name) == 0)
+					found = commands[i].cmd;
+			if (found == CMD_NONE || (o->command == CMD_HELP && found == CMD_HELP)) {
+				snprintf(err, errlen, "unknown command '%s' (commands: plan, run, status, scale-down, help)",
+					 word);
 				return -1;
 			}
+			if (o->command == CMD_HELP) {
+				o->help_command = found;
+				continue;
+			}
+			o->command = found;
+			o->command_name = word;
 			continue;
 		}
 		switch (c) {
@@ -128,9 +245,14 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 		case OPT_FROM: o->from = optarg; break;
 		case OPT_TO: o->to = optarg; break;
 		case OPT_DATABASE: database = optarg; break;
-		case OPT_OC: o->oc = optarg; break;
+		case OPT_OC: o->oc = optarg; oc_given = 1; break;
 		case OPT_TIMEOUT: timeout = optarg; break;
+		case OPT_CALL_TIMEOUT: call_timeout = optarg; break;
 		case OPT_RETRY_FAILED: o->retry_failed = 1; break;
+		case OPT_PARALLEL: o->parallel = 1; break;
+		case OPT_COLOR: color = optarg; break;
+		case 'v': verbose = 1; break;
+		case 'q': quiet = 1; break;
 		case 'o': output = optarg; break;
 		case 'y': o->yes = 1; break;
 		case 'h': o->help = 1; break;
@@ -150,7 +272,15 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
 		return -1;
 	}
-	if (o->help || o->version)
+	if (o->command == CMD_HELP) {
+		o->help = 1;
+		return 0;
+	}
+	if (o->help) {
+		o->help_command = o->command;
+		return 0;
+	}
+	if (o->version)
 		return 0;
 	if (o->command == CMD_NONE) {
 		snprintf(err, errlen, "no command given (commands: plan, run, status, scale-down; see --help)");
@@ -186,15 +316,24 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 		snprintf(err, errlen, "invalid --output '%s': expected text or json", output);
 		return -1;
 	}
-	if (timeout) {
-		int64_t ms = parse_duration(timeout);
-
-		if (ms <= 0) {
-			snprintf(err, errlen, "invalid --timeout '%s': expected a duration such as 90s, 20m or 1h",
-				 timeout);
-			return -1;
-		}
-		o->timeout_ms = (uint64_t)ms;
+	if (timeout && duration_option("timeout", timeout, &o->timeout_ms, err, errlen) < 0)
+		return -1;
+	if (call_timeout && duration_option("call-timeout", call_timeout, &o->call_timeout_ms, err, errlen) < 0)
+		return -1;
+	if (verbose && quiet) {
+		snprintf(err, errlen, "-v and -q cannot be used together");
+		return -1;
+	}
+	o->verbosity = verbose ? 1 : quiet ? -1 : 0;
+	if (strcmp(color, "auto") == 0)
+		o->color = COLOR_AUTO;
+	else if (strcmp(color, "always") == 0)
+		o->color = COLOR_ALWAYS;
+	else if (strcmp(color, "never") == 0)
+		o->color = COLOR_NEVER;
+	else {
+		snprintf(err, errlen, "invalid --color '%s': expected auto, always or never", color);
+		return -1;
 	}
 	if (!*o->oc || o->oc[0] == '-') {
 		snprintf(err, errlen, "invalid --oc '%s': expected the path of the oc executable", o->oc);
@@ -202,6 +341,11 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 	}
 	if (strchr(o->oc, '/') && access(o->oc, X_OK) != 0) {
 		snprintf(err, errlen, "--oc '%s' is not an executable file", o->oc);
+		return -1;
+	}
+	/* a name given on purpose must be found; the default oc missing is a failed check (3) */
+	if (!strchr(o->oc, '/') && oc_given && !on_path(o->oc)) {
+		snprintf(err, errlen, "--oc '%s': no executable of that name on PATH", o->oc);
 		return -1;
 	}
 	return 0;

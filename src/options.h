@@ -7,8 +7,11 @@
 #include "plan.h"
 
 #define DEFAULT_TIMEOUT_MS (20ULL * 60 * 1000)
+#define DEFAULT_CALL_TIMEOUT_MS (2ULL * 60 * 1000)
 
-enum command { CMD_NONE, CMD_PLAN, CMD_RUN, CMD_STATUS, CMD_SCALE_DOWN };
+enum command { CMD_NONE, CMD_PLAN, CMD_RUN, CMD_STATUS, CMD_SCALE_DOWN, CMD_HELP };
+
+enum color { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 struct options {
 	enum command command;
@@ -18,10 +21,15 @@ struct options {
 	enum database database;
 	const char *oc;          /* --oc, else $OC, else "oc" (found on PATH) */
 	uint64_t timeout_ms;     /* --timeout: limit of each wait */
+	uint64_t call_timeout_ms; /* --call-timeout: limit of each oc process */
 	int retry_failed;
+	int parallel;            /* --parallel: sidekiq and sphinx together */
 	int json;
 	int yes;
+	int verbosity;           /* -1 with -q, 0, 1 with -v */
+	enum color color;        /* --color */
 	int help, version;
+	enum command help_command; /* `help COMMAND` or `COMMAND --help`: CMD_NONE for the program */
 };
 
 /*
@@ -32,5 +40,8 @@ int options_parse(int argc, char **argv, struct options *o, char *err, size_t er
 
 /* the --help text */
 extern const char usage_text[];
+
+/* the help text of one command (CMD_NONE: usage_text) */
+const char *command_help(enum command c);
 
 #endif

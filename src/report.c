@@ -8,13 +8,15 @@
 #include <string.h>
 
 static int json_mode;
+static struct report_config cfg;
 
 static const char *const status_names[] = { "done", "skipped", "failed", "pending" };
 
 void
-report_init(int json)
+report_init(const struct report_config *c)
 {
-	json_mode = json;
+	cfg = *c;
+	json_mode = c->json;
 }
 
 int
@@ -147,11 +149,44 @@ report_command_start(const struct args *cmd)
 }
 
 void
-report_command_end(const struct args *cmd, int64_t status, uint64_t ms)
+report_command_end(const struct args *cmd, int mutating, int64_t status, int timed_out, uint64_t ms)
+{
+	char buf[2048];
+
+	if (json_mode)
+		emit(json_pack("{s:s, s:o, s:b, s:I, s:b, s:I}", "event", "command", "argv", argv_json(cmd),
+			       "mutating", mutating, "exit", (json_int_t)status, "timed_out", timed_out,
+			       "duration_ms", (json_int_t)ms));
+	else if (cfg.verbosity > 0) {
+		printf("      $ %s  (exit %lld, %llu ms%s)\n", args_shell(cmd, buf, sizeof(buf)), (long long)status,
+		       (unsigned long long)ms, timed_out ? ", killed at --call-timeout" : "");
+		fflush(stdout);
+	}
+}
+
+void
+report_retry(const struct args *cmd, const char *why, int attempt, uint64_t delay_ms)
+{
+	char subj[256];
+
+	args_subject(cmd, subj, sizeof(subj));
+	fflush(stdout);
+	fprintf(stderr, "warning: '%s' failed: %s; trying again in %llu ms (attempt %d)\n", subj, why,
+		(unsigned long long)delay_ms, attempt);
+	if (json_mode)
+		emit(json_pack("{s:s, s:o, s:s, s:i, s:I}", "event", "retry", "argv", argv_json(cmd), "reason", why,
+			       "attempt", attempt, "delay_ms", (json_int_t)delay_ms));
+}
+
+void
+report_rollout(const struct plan *p, int index, const struct rollout_progress *rp)
 {
 	if (json_mode)
-		emit(json_pack("{s:s, s:o, s:I, s:I}", "event", "command", "argv", argv_json(cmd),
-			       "exit", (json_int_t)status, "duration_ms", (json_int_t)ms));
+		emit(json_pack("{s:s, s:i, s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:I}", "event", "rollout",
+			       "index", index + 1, "id", p->steps[index].id, "dc", rp->dc,
+			       "rollout", (json_int_t)rp->rollout, "phase", rp->phase,
+			       "ready", (json_int_t)rp->ready, "desired", (json_int_t)rp->desired,
+			       "old_pods", (json_int_t)rp->old_pods, "elapsed_ms", (json_int_t)rp->elapsed_ms));
 }
 
 void

@@ -15,8 +15,15 @@
 
 enum step_status { STEP_DONE, STEP_SKIPPED, STEP_FAILED, STEP_PENDING };
 
-/* choose the format; json != 0 for JSON lines */
-void report_init(int json);
+struct report_config {
+	int json;        /* --output json */
+	int verbosity;   /* -1 quiet (errors, hints and the summary), 0 normal, 1 verbose (every oc command) */
+	int color;       /* 1: colour text output (decided by main: --color, NO_COLOR, isatty) */
+	int tty;         /* 1: stdout is a terminal: the rollout status line is updated in place */
+};
+
+/* choose the format */
+void report_init(const struct report_config *c);
 int report_json(void);
 
 /* the run begins: command name, namespace, versions, database and whether detected */
@@ -27,8 +34,26 @@ void report_plan(const struct plan *p, const char *oc, const char *ns, int detec
 void report_step_start(const struct plan *p, int index);
 /* a mutating command is about to run (text: "+ oc ...") */
 void report_command_start(const struct args *cmd);
-/* a mutating command finished (json: command event) */
-void report_command_end(const struct args *cmd, int64_t status, uint64_t ms);
+/*
+ * any oc process ended (reads, watches and mutating commands): exit status, or the
+ * negated signal that ended it; timed_out when it was killed at --call-timeout.
+ * json: a command event; text: a line with -v only.
+ */
+void report_command_end(const struct args *cmd, int mutating, int64_t status, int timed_out, uint64_t ms);
+/* a read failed with a transient error and runs again after delay_ms (attempt counts from 2) */
+void report_retry(const struct args *cmd, const char *why, int attempt, uint64_t delay_ms);
+
+/* the state of a rollout under way, for the live status line */
+struct rollout_progress {
+	const char *dc;          /* "system-app" */
+	long rollout;            /* latestVersion */
+	const char *phase;       /* the deployer phase (RC annotation): New, Pending, Running, Complete, Failed, "" */
+	long ready, desired;     /* new pods ready, of desired */
+	long old_pods;           /* pods of older rollouts still there (terminating included) */
+	uint64_t elapsed_ms;     /* since the step started */
+};
+/* a rollout's progress (called on every change seen; the reporter rate-limits) */
+void report_rollout(const struct plan *p, int index, const struct rollout_progress *rp);
 /* what a wait is waiting for now (printed when it changes) */
 void report_progress(const struct plan *p, int index, const char *what);
 /* a step ends: done, skipped as already done, or failed */

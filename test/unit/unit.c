@@ -1129,6 +1129,14 @@ static const struct opt_case opt_cases[] = {
 	{ "--to equal to --from", { "3scale-upgrade", "plan", "--to", "2.9" }, USAGE_ERROR("not newer") },
 	{ "an --oc path that is not executable", { "3scale-upgrade", "plan", "--oc", "/nonexistent/bin/oc" },
 	  USAGE_ERROR("/nonexistent/bin/oc") },
+	{ "-v with -q", { "3scale-upgrade", "run", "-v", "-q" }, USAGE_ERROR("-v and -q") },
+	{ "an invalid --color", { "3scale-upgrade", "run", "--color", "sometimes" }, USAGE_ERROR("sometimes") },
+	{ "an invalid --call-timeout", { "3scale-upgrade", "run", "--call-timeout", "soon" }, USAGE_ERROR("soon") },
+	{ "help with an unknown command", { "3scale-upgrade", "help", "upgrade" }, USAGE_ERROR("upgrade") },
+	{ "help COMMAND", { "3scale-upgrade", "help", "run" }, 0, NULL, CMD_HELP, NULL, "2.9", "2.10", DB_AUTO,
+	  DEF_TIMEOUT, 0, 0, 1 },
+	{ "COMMAND --help", { "3scale-upgrade", "status", "--help" }, 0, NULL, CMD_STATUS, NULL, "2.9", "2.10",
+	  DB_AUTO, DEF_TIMEOUT, 0, 0, 1 },
 };
 
 static void
@@ -1171,17 +1179,40 @@ test_options_parse(void)
 		CHECK_STR(o.oc, "oc");
 	}
 
+	current_case = "the options of issue 3-5: --call-timeout, --parallel, -v, -q, --color";
+	{
+		char *a1[] = { "3scale-upgrade", "run", "--call-timeout", "5s", "--parallel", "-v", "--color=never", NULL };
+		char *a2[] = { "3scale-upgrade", "-q", "run", NULL };
+		char *a3[] = { "3scale-upgrade", "help", "scale-down", NULL };
+
+		CHECK(options_parse(7, a1, &o, err, sizeof(err)) == 0);
+		CHECK(o.call_timeout_ms == 5000);
+		CHECK_LONG(o.parallel, 1);
+		CHECK_LONG(o.verbosity, 1);
+		CHECK(o.color == COLOR_NEVER);
+		CHECK(options_parse(3, a2, &o, err, sizeof(err)) == 0);
+		CHECK_LONG(o.verbosity, -1);
+		CHECK(o.call_timeout_ms == DEFAULT_CALL_TIMEOUT_MS);
+		CHECK(o.color == COLOR_AUTO);
+		CHECK(options_parse(3, a3, &o, err, sizeof(err)) == 0);
+		CHECK(o.help_command == CMD_SCALE_DOWN);
+		CHECK_HAS(command_help(o.help_command), "3scale-upgrade/replicas");
+	}
+
 	current_case = "$OC names the oc executable, --oc overrides it";
 	{
 		char *argv1[] = { "3scale-upgrade", "plan", NULL };
-		char *argv2[] = { "3scale-upgrade", "plan", "--oc", "oc-4.6", NULL };
+		char *argv2[] = { "3scale-upgrade", "plan", "--oc", "true", NULL };
+		char *argv3[] = { "3scale-upgrade", "plan", "--oc", "no-such-oc-4.6", NULL };
 
-		setenv("OC", "oc-3.11", 1);
+		setenv("OC", "sh", 1);
 		CHECK(options_parse(2, argv1, &o, err, sizeof(err)) == 0);
-		CHECK_STR(o.oc, "oc-3.11");
+		CHECK_STR(o.oc, "sh");
 		CHECK(options_parse(4, argv2, &o, err, sizeof(err)) == 0);
-		CHECK_STR(o.oc, "oc-4.6");
+		CHECK_STR(o.oc, "true");
 		CHECK_STR(o.command_name, "plan");
+		CHECK(options_parse(4, argv3, &o, err, sizeof(err)) == -1);
+		CHECK_STR(err, "--oc 'no-such-oc-4.6': no executable of that name on PATH");
 	}
 	if (saved_oc)
 		setenv("OC", saved_oc, 1);
