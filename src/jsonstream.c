@@ -71,7 +71,7 @@ jsonstream_next(struct jsonstream *s, json_t **doc, json_error_t *err)
 	*doc = json_loadb(s->buf, s->len, JSON_DISABLE_EOF_CHECK, &je);
 	if (*doc) {
 		/* with JSON_DISABLE_EOF_CHECK, position is the number of bytes read */
-		consume(s, je.position <= s->len ? je.position : s->len);
+		consume(s, (size_t)je.position <= s->len ? (size_t)je.position : s->len);
 		return 1;
 	}
 	/* the input ended inside the document, perhaps inside a token ("tr", "-3e",
