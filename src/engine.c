@@ -1,9 +1,12 @@
 /* engine.c - the step engine: preflight, then the plan's steps, on one libuv loop */
 #include "engine.h"
 #include "assess.h"
+#include "objset.h"
+#include "ocerror.h"
 #include "proc.h"
 #include "report.h"
 #include "util.h"
+#include "watch.h"
 
 #include <ctype.h>
 #include <signal.h>
@@ -14,23 +17,69 @@
 #include <unistd.h>
 #include <uv.h>
 
-#define POLL_MS 500                     /* between two reads of a wait */
+#define POLL_MS 500                 /* between two reads of a polled wait (scale-down, replicas) */
 #define MAXSLOTS 12
 #define MAXQUEUE 8
+#define READ_RETRY_BASE_MS 250      /* first delay before a failed read runs again */
+#define READ_RETRY_CAP_MS 8000      /* the longest delay between two tries */
+#define READ_RETRY_BUDGET_MS 60000  /* a read is not tried again after this since its first try */
+#define CHANGE_ATTEMPTS 4           /* tries of one step's changes, with a read back between */
+#define RELIST_MIN_MS 2000          /* a wait that heard nothing for this long reads again */
+#define RELIST_MAX_MS 16000         /* ... doubling up to this */
+#define WATCH_RESTART_CAP_MS 8000   /* the longest delay before a failed watch starts again */
 
 struct engine;
+struct batch;
 typedef void (*cont_fn)(struct engine *);
+typedef void (*batch_fn)(struct batch *);
 
 /* how a read's output is taken */
 enum { READ_TEXT, READ_JSON, READ_YESNO /* oc auth can-i: "no" with exit 1 is an answer */ };
 
-/* one oc read of a batch that runs concurrently */
+/* one oc read of a batch that runs concurrently; transient failures run it again */
 struct slot {
-	struct engine *e;
+	struct batch *b;
 	struct args cmd;
 	int parse;          /* READ_JSON: stdout into doc; READ_TEXT, READ_YESNO: first line into text */
 	json_t *doc;
 	char text[256];     /* else: the first line of stdout */
+	int attempt;        /* 1 for the first try */
+	uint64_t first;     /* when the first try started */
+	uv_timer_t retry;   /* the delay before the next try */
+};
+
+/* reads that run together; next(b) when all succeeded, else fail(b) (default: stop) */
+struct batch {
+	struct engine *e;
+	void *ctx;
+	struct slot slots[MAXSLOTS];
+	int nslots, pending, failed;
+	batch_fn next, fail;
+};
+
+/* the kinds of object a rollout wait follows */
+enum { K_DC, K_RC, K_POD, NKINDS };
+
+/* the wait for one dc's rollout: watches of the dc, its RCs and its pods */
+struct dcwait {
+	struct engine *e;
+	int step, dc;             /* the plan step and the system dc */
+	int active;               /* waiting */
+	int done;                 /* its step ended */
+	long baseline;            /* latestVersion before the trigger change */
+	int expect_new;           /* a new rollout is expected */
+	int retried;              /* --retry-failed used */
+	uint64_t tstep;           /* when its step started */
+	struct batch b;           /* decision read, confirming list, re-lists */
+	struct objset sets[NKINDS];
+	uint64_t floors[NKINDS];  /* each set's maxrv when the running list started */
+	int listing;              /* a list is running */
+	struct watch *watches[NKINDS];
+	int wfails[NKINDS];       /* consecutive watches that ended badly */
+	uv_timer_t restart[NKINDS];
+	uv_timer_t quiet;         /* re-list when nothing was heard for quiet_ms */
+	uint64_t quiet_ms;
+	struct rollout_view rv;   /* the last assessment */
 };
 
 struct engine {
@@ -47,32 +96,34 @@ struct engine {
 	int interrupted;          /* the signal that interrupted the run */
 	int changed;              /* a mutating command was started */
 	uint64_t t0, tstep;
+	unsigned rnd;             /* jitter */
 
-	uv_timer_t timer;         /* next poll */
+	uv_timer_t timer;         /* next poll, or the delay before a read back */
 	uv_timer_t deadline;      /* --timeout of the current wait */
 	uv_signal_t sigint, sigterm;
 	cont_fn timer_fn;
 	char wait_what[96];       /* the subject of the current wait */
 	char waiting_for[256];    /* what it waited for at the last read */
 
-	struct slot slots[MAXSLOTS];  /* the current batch of reads */
-	int nslots, pending, batch_failed;
-	cont_fn batch_next;
+	struct batch main;        /* the reads of the current step */
 
 	struct args queue[MAXQUEUE];  /* mutating commands, run one after another */
 	int nqueue, qpos;
 	cont_fn queue_next;
+	int attempts;             /* tries of the current step's changes */
+	cont_fn redo;             /* reads the state back and decides again */
 
 	json_t *is, *dcs[NDCS];   /* read by the preflight */
 	struct tag_view tag;      /* the tag <to>, as last read */
 	int tag_added;            /* this run added the tag */
+	int tag_reread;           /* read the image stream again before the tag step */
 	char digest[80];          /* the image the new trigger resolves to */
 
 	int step, ndone, nskipped;
 	char done_ids[256], skipped_ids[256];  /* "tag, import, ..." for the summary */
-	long baseline;            /* latestVersion before the trigger change */
-	int expect_new;           /* a new rollout is expected */
-	int retried;              /* --retry-failed used on this dc */
+	struct dcwait w[2];       /* dc steps: one, or two with --parallel */
+	int nw;                   /* dc waits in the current step */
+	struct watch *iswatch;    /* the import wait's watch of the image stream */
 	unsigned dcset;           /* dcs a multi-dc wait is about */
 	cont_fn multi_next;
 };
@@ -98,25 +149,41 @@ first_line(const char *s, char *buf, size_t n)
 	return buf;
 }
 
+/* what went wrong with the oc process, in words (without the command) */
+static const char *
+oc_why(const struct engine *e, const struct proc_result *r, char *buf, size_t n)
+{
+	char line[1024], d[32];
+
+	if (r->spawn_error)
+		snprintf(buf, n, "%s", uv_strerror(r->spawn_error));
+	else if (r->timed_out)
+		snprintf(buf, n, "did not finish within %s (--call-timeout) and was killed",
+			 fmt_duration(e->o->call_timeout_ms, d, sizeof(d)));
+	else if (r->term_signal)
+		snprintf(buf, n, "killed by signal %d", r->term_signal);
+	else
+		snprintf(buf, n, "exit %d: %s", (int)r->exit_status,
+			 first_line(r->errlen ? r->err : r->out, line, sizeof(line)));
+	return buf;
+}
+
 /* 1 and a message if the oc command did not succeed */
 static int
 oc_failed(const struct engine *e, const struct args *cmd, const struct proc_result *r, char *msg, size_t n)
 {
-	char subj[256], line[1024], d[32];
+	char subj[256], why[1100], line[1024];
 
+	if (oc_error_classify(r->spawn_error, r->exit_status, r->term_signal, r->timed_out, r->err) == OCE_NONE)
+		return 0;
 	args_subject(cmd, subj, sizeof(subj));
 	if (r->spawn_error)
 		snprintf(msg, n, "cannot run '%s': %s", cmd->v[0], uv_strerror(r->spawn_error));
-	else if (r->timed_out)
-		snprintf(msg, n, "'%s' did not finish within %s (--call-timeout) and was killed", subj,
-			 fmt_duration(e->o->call_timeout_ms, d, sizeof(d)));
-	else if (r->term_signal)
-		snprintf(msg, n, "'%s' was killed by signal %d", subj, r->term_signal);
-	else if (r->exit_status != 0)
+	else if (r->timed_out || r->term_signal)
+		snprintf(msg, n, "'%s' %s", subj, oc_why(e, r, why, sizeof(why)));
+	else
 		snprintf(msg, n, "'%s' failed (exit %d): %s", subj, (int)r->exit_status,
 			 first_line(r->errlen ? r->err : r->out, line, sizeof(line)));
-	else
-		return 0;
 	return 1;
 }
 
@@ -124,21 +191,33 @@ oc_failed(const struct engine *e, const struct args *cmd, const struct proc_resu
 static void
 hint_for(struct engine *e, const struct proc_result *r)
 {
-	const char *err = r->err;
+	const char *ns = e->ns ? e->ns : "NAMESPACE";
 
-	if (r->spawn_error)
+	switch (oc_error_classify(r->spawn_error, r->exit_status, r->term_signal, r->timed_out, r->err)) {
+	case OCE_SPAWN:
 		report_hint("install the OpenShift client, or name it with --oc PATH or $OC");
-	else if (strstr(err, "must be logged in") || strstr(err, "(Unauthorized)"))
+		return;
+	case OCE_UNAUTHORIZED:
 		report_hint("log in again with 'oc login', then re-run");
-	else if (strstr(err, "(Forbidden)") || strstr(err, "is forbidden"))
+		return;
+	case OCE_FORBIDDEN:
 		report_hint("ask for edit rights on project %s (check with: oc auth can-i patch "
-			    "deploymentconfigs -n %s)", e->ns ? e->ns : "?", e->ns ? e->ns : "NAMESPACE");
-	else if (strstr(err, "(NotFound)") || strstr(err, "not found"))
+			    "deploymentconfigs -n %s)", e->ns ? e->ns : "?", ns);
+		return;
+	case OCE_NOTFOUND:
 		report_hint("check the namespace: is 3scale installed in '%s'? (-n NAMESPACE)", e->ns ? e->ns : "?");
-	else if (strstr(err, "Unable to connect") || strstr(err, "connection to the server"))
-		report_hint("check that the cluster is reachable from here (oc whoami --show-server)");
-	else if (strstr(err, "no project has been set"))
-		report_hint("pass -n NAMESPACE, or choose one with 'oc project NAME'");
+		return;
+	case OCE_TRANSIENT:
+		if (strstr(r->err, "Unable to connect") || strstr(r->err, "connection to the server") ||
+		    strstr(r->err, "no such host"))
+			report_hint("check that the cluster is reachable from here (oc whoami --show-server)");
+		else
+			report_hint("the cluster kept failing; check its health (oc get clusteroperators), then re-run");
+		return;
+	default:
+		if (strstr(r->err, "no project has been set"))
+			report_hint("pass -n NAMESPACE, or choose one with 'oc project NAME'");
+	}
 }
 
 /* the command that continues this run */
@@ -161,7 +240,19 @@ resume_command(struct engine *e, char *buf, size_t n)
 		else
 			snprintf(buf + strlen(buf), n - strlen(buf), " --timeout %llums", ms);
 	}
+	if (e->o->parallel)
+		strlcopy(buf + strlen(buf), " --parallel", n - strlen(buf));
 	return buf;
+}
+
+static uint32_t
+jitter(struct engine *e)
+{
+	/* xorshift: spreads retries of concurrent runs; no need for quality */
+	e->rnd ^= e->rnd << 13;
+	e->rnd ^= e->rnd >> 17;
+	e->rnd ^= e->rnd << 5;
+	return e->rnd;
 }
 
 /* --- the end of a run --------------------------------------------------------------- */
@@ -173,15 +264,30 @@ summary(struct engine *e, const char *command, int status)
 		   proc_started());
 }
 
+static void batch_cancel(struct batch *b);
+static void dcwait_end(struct dcwait *w);
+
 static void
 finish(struct engine *e, int status)
 {
+	int i;
+
 	if (e->finished)
 		return;
 	e->finished = 1;
 	e->status = status;
 	uv_timer_stop(&e->timer);
 	uv_timer_stop(&e->deadline);
+	batch_cancel(&e->main);
+	for (i = 0; i < 2; i++) {
+		batch_cancel(&e->w[i].b);
+		dcwait_end(&e->w[i]);
+	}
+	if (e->iswatch) {
+		e->iswatch->data = NULL;
+		watch_stop(e->iswatch);
+		e->iswatch = NULL;
+	}
 	/* reads still running belong to a batch that no longer matters */
 	proc_kill_all(SIGTERM);
 }
@@ -208,143 +314,268 @@ stop(struct engine *e, int status)
 
 /* --- batches of reads ------------------------------------------------------------- */
 
+static void on_slot_retry(uv_timer_t *t);
+
 static void
-batch_clear(struct engine *e)
+batch_init(struct engine *e, struct batch *b, void *ctx)
 {
 	int i;
 
-	for (i = 0; i < e->nslots; i++) {
-		json_decref(e->slots[i].doc);
-		e->slots[i].doc = NULL;
+	memset(b, 0, sizeof(*b));
+	b->e = e;
+	b->ctx = ctx;
+	for (i = 0; i < MAXSLOTS; i++) {
+		uv_timer_init(&e->loop, &b->slots[i].retry);
+		b->slots[i].retry.data = &b->slots[i];
 	}
-	e->nslots = 0;
+}
+
+static void
+batch_close(struct batch *b)
+{
+	int i;
+
+	for (i = 0; i < MAXSLOTS; i++)
+		uv_close((uv_handle_t *)&b->slots[i].retry, NULL);
+}
+
+static void
+batch_clear(struct batch *b)
+{
+	int i;
+
+	for (i = 0; i < b->nslots; i++) {
+		json_decref(b->slots[i].doc);
+		b->slots[i].doc = NULL;
+	}
+	b->nslots = 0;
+}
+
+/* the run ends: no read of this batch runs again */
+static void
+batch_cancel(struct batch *b)
+{
+	int i;
+
+	for (i = 0; i < MAXSLOTS; i++)
+		uv_timer_stop(&b->slots[i].retry);
 }
 
 /* a read to add to the next batch; the caller fills the command */
 static struct args *
-batch_add(struct engine *e, int parse)
+batch_add(struct batch *b, int parse)
 {
-	struct slot *s = &e->slots[e->nslots++];
+	struct slot *s = &b->slots[b->nslots++];
 
-	s->e = e;
+	s->b = b;
 	s->parse = parse;
 	s->doc = NULL;
 	s->text[0] = '\0';
 	return &s->cmd;
 }
 
+static void on_read_done(struct proc_result *r, void *arg);
+
+static void
+slot_spawn(struct slot *s)
+{
+	struct engine *e = s->b->e;
+
+	if (s->attempt++ == 0)
+		s->first = now_ms();
+	proc_spawn(&e->loop, s->cmd.v, e->o->call_timeout_ms, on_read_done, s);
+}
+
+static void
+on_slot_retry(uv_timer_t *t)
+{
+	struct slot *s = t->data;
+
+	if (!s->b->e->finished)
+		slot_spawn(s);
+}
+
+/* run s again after a delay if it failed in a way that may pass and time is left; 1 if so */
+static int
+slot_retry(struct slot *s, const char *why)
+{
+	struct engine *e = s->b->e;
+	uint64_t delay = backoff_ms(s->attempt + 1, READ_RETRY_BASE_MS, READ_RETRY_CAP_MS, jitter(e));
+
+	if (now_ms() - s->first + delay > READ_RETRY_BUDGET_MS)
+		return 0;
+	report_retry(&s->cmd, why, s->attempt + 1, delay);
+	uv_timer_start(&s->retry, on_slot_retry, delay, 0);
+	return 1;
+}
+
+static void
+batch_failed(struct batch *b)
+{
+	if (b->fail)
+		b->fail(b);
+	else
+		stop(b->e, b->e->preflight ? 3 : 1);
+}
+
 static void
 on_read_done(struct proc_result *r, void *arg)
 {
 	struct slot *s = arg;
-	struct engine *e = s->e;
-	char msg[1536], subj[256];
+	struct batch *b = s->b;
+	struct engine *e = b->e;
+	char msg[1536], subj[256], why[1200];
+	enum oc_error k = oc_error_classify(r->spawn_error, r->exit_status, r->term_signal, r->timed_out, r->err);
 
-	e->pending--;
-	if (!e->finished && !e->batch_failed) {
-		if (s->parse == READ_YESNO && r->exit_status == 1 && strncmp(r->out, "no", 2) == 0) {
-			strlcopy(s->text, "no", sizeof(s->text));
-		} else if (oc_failed(e, &s->cmd, r, msg, sizeof(msg))) {
-			e->batch_failed = 1;
-			report_error("%s", msg);
-			hint_for(e, r);
-		} else if (s->parse == READ_JSON) {
-			json_error_t je;
-
-			s->doc = json_loadb(r->out, r->outlen, 0, &je);
-			if (!s->doc || !json_is_object(s->doc)) {
-				e->batch_failed = 1;
-				if (s->doc)
-					report_error("'%s' printed JSON that is not an object", args_subject(&s->cmd, subj, sizeof(subj)));
-				else
-					report_error("'%s' printed output that is not valid JSON: %s (line %d, column %d)",
-						     args_subject(&s->cmd, subj, sizeof(subj)), je.text, je.line, je.column);
-			}
-		} else {
-			first_line(r->out, s->text, sizeof(s->text));
-		}
+	report_command_end(&s->cmd, 0, r->term_signal ? -r->term_signal : r->exit_status, r->timed_out, r->elapsed_ms);
+	if (e->finished || b->failed) {
+		/* the batch already failed: the last read to end reports it */
+		if (--b->pending == 0 && !e->finished)
+			batch_failed(b);
+		return;
 	}
-	if (e->pending == 0 && !e->finished) {
-		if (e->batch_failed)
-			stop(e, e->preflight ? 3 : 1);
+	if (s->parse == READ_YESNO && r->exit_status == 1 && strncmp(r->out, "no", 2) == 0) {
+		strlcopy(s->text, "no", sizeof(s->text));
+	} else if (k != OCE_NONE) {
+		if (oc_error_retryable(k) && slot_retry(s, oc_why(e, r, why, sizeof(why))))
+			return;
+		oc_failed(e, &s->cmd, r, msg, sizeof(msg));
+		b->failed = 1;
+		report_error("%s", msg);
+		hint_for(e, r);
+	} else if (s->parse == READ_JSON) {
+		json_error_t je;
+
+		s->doc = json_loadb(r->out, r->outlen, 0, &je);
+		if (!s->doc || !json_is_object(s->doc)) {
+			if (s->doc)
+				snprintf(why, sizeof(why), "printed JSON that is not an object");
+			else
+				snprintf(why, sizeof(why), "printed output that is not valid JSON: %s (line %d, column %d)",
+					 je.text, je.line, je.column);
+			json_decref(s->doc);
+			s->doc = NULL;
+			/* a cut or mangled answer (a proxy, a dropped connection) may not happen twice */
+			if (slot_retry(s, why))
+				return;
+			b->failed = 1;
+			report_error("'%s' %s", args_subject(&s->cmd, subj, sizeof(subj)), why);
+		}
+	} else {
+		first_line(r->out, s->text, sizeof(s->text));
+	}
+	if (--b->pending == 0 && !e->finished) {
+		if (!b->failed)
+			b->next(b);
 		else
-			e->batch_next(e);
+			batch_failed(b);
 	}
 }
 
-/* run the batch's reads concurrently; next(e) when all succeeded */
+/* run the batch's reads concurrently; next(b) when all succeeded */
 static void
-batch_start(struct engine *e, cont_fn next)
+batch_start(struct batch *b, batch_fn next)
 {
 	int i;
 
-	e->batch_next = next;
-	e->batch_failed = 0;
-	e->pending = e->nslots;
-	if (e->nslots == 0) {
-		next(e);
+	b->next = next;
+	b->failed = 0;
+	b->pending = b->nslots;
+	if (b->nslots == 0) {
+		next(b);
 		return;
 	}
-	for (i = 0; i < e->nslots; i++)
-		proc_spawn(&e->loop, e->slots[i].cmd.v, e->o->call_timeout_ms, on_read_done, &e->slots[i]);
+	for (i = 0; i < b->nslots; i++) {
+		b->slots[i].attempt = 0;
+		slot_spawn(&b->slots[i]);
+	}
 }
 
 /* take the parsed document of slot i out of the batch */
 static json_t *
-batch_take(struct engine *e, int i)
+batch_take(struct batch *b, int i)
 {
-	json_t *doc = e->slots[i].doc;
+	json_t *doc = b->slots[i].doc;
 
-	e->slots[i].doc = NULL;
+	b->slots[i].doc = NULL;
 	return doc;
 }
 
 /* add a read of system dc number dc to the batch */
 static void
-batch_add_dc(struct engine *e, int dc)
+batch_add_dc(struct batch *b, int dc)
 {
 	char what[96];
 
 	snprintf(what, sizeof(what), "dc/%s", system_dcs[dc].name);
-	cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, what, NULL);
+	cmd_get(batch_add(b, READ_JSON), b->e->o->oc, b->e->ns, what, NULL);
+}
+
+/* the label selectors of a dc's RCs and pods */
+static const char *
+rc_selector(int dc, char *buf, size_t n)
+{
+	snprintf(buf, n, "openshift.io/deployment-config.name=%s", system_dcs[dc].name);
+	return buf;
+}
+
+static const char *
+pod_selector(int dc, char *buf, size_t n)
+{
+	snprintf(buf, n, "deploymentconfig=%s", system_dcs[dc].name);
+	return buf;
 }
 
 /* add reads of the RCs and the pods of system dc number dc to the batch */
 static void
-batch_add_rcs_pods(struct engine *e, int dc)
+batch_add_rcs_pods(struct batch *b, int dc)
 {
-	char selector[128];
-	const char *name = system_dcs[dc].name;
+	char sel[128];
 
-	snprintf(selector, sizeof(selector), "openshift.io/deployment-config.name=%s", name);
-	cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, "rc", selector);
-	snprintf(selector, sizeof(selector), "deploymentconfig=%s", name);
-	cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, "pods", selector);
+	cmd_get(batch_add(b, READ_JSON), b->e->o->oc, b->e->ns, "rc", rc_selector(dc, sel, sizeof(sel)));
+	cmd_get(batch_add(b, READ_JSON), b->e->o->oc, b->e->ns, "pods", pod_selector(dc, sel, sizeof(sel)));
 }
 
 /* add reads of dc, its RCs and its pods to the batch (slots 3k, 3k+1, 3k+2) */
 static void
-batch_add_rollout(struct engine *e, int dc)
+batch_add_rollout(struct batch *b, int dc)
 {
-	batch_add_dc(e, dc);
-	batch_add_rcs_pods(e, dc);
+	batch_add_dc(b, dc);
+	batch_add_rcs_pods(b, dc);
 }
 
 /* --- mutating commands, one after another ------------------------------------------------ */
 
 static void queue_step(struct engine *e);
+static void schedule(struct engine *e, uint64_t ms, cont_fn fn);
 
 static void
 on_queued_done(struct proc_result *r, void *arg)
 {
 	struct engine *e = arg;
 	struct args *cmd = &e->queue[e->qpos];
-	char msg[1536];
+	char msg[1536], d[32];
+	enum oc_error k = oc_error_classify(r->spawn_error, r->exit_status, r->term_signal, r->timed_out, r->err);
 
 	report_command_end(cmd, 1, r->term_signal ? -r->term_signal : r->exit_status, r->timed_out, r->elapsed_ms);
 	if (e->finished)
 		return;
-	if (oc_failed(e, cmd, r, msg, sizeof(msg))) {
+	if (k != OCE_NONE) {
+		oc_failed(e, cmd, r, msg, sizeof(msg));
+		/*
+		 * Never repeat a change blindly: it may have taken effect (a timeout after the
+		 * server applied it). Read the state back and decide again what is left to do.
+		 */
+		if ((k == OCE_TRANSIENT || k == OCE_CONFLICT) && e->redo && ++e->attempts < CHANGE_ATTEMPTS) {
+			uint64_t delay = backoff_ms(e->attempts + 1, 500, READ_RETRY_CAP_MS, jitter(e));
+
+			report_warning("%s; reading the state back in %s before deciding what is left to do "
+				       "(attempt %d of %d)", msg, fmt_duration(delay, d, sizeof(d)), e->attempts + 1,
+				       CHANGE_ATTEMPTS);
+			e->nqueue = 0;
+			schedule(e, delay, e->redo);
+			return;
+		}
 		report_error("%s", msg);
 		hint_for(e, r);
 		stop(e, 1);
@@ -367,12 +598,14 @@ queue_step(struct engine *e)
 	proc_spawn(&e->loop, e->queue[e->qpos].v, e->o->call_timeout_ms, on_queued_done, e);
 }
 
-/* run the queued commands in order; next(e) when all succeeded */
+/* run the queued commands in order; next(e) when all succeeded. On a failure that may
+ * have passed, redo(e) reads the state back and decides again (NULL: stop). */
 static void
-queue_start(struct engine *e, cont_fn next)
+queue_start(struct engine *e, cont_fn next, cont_fn redo)
 {
 	e->qpos = 0;
 	e->queue_next = next;
+	e->redo = redo;
 	queue_step(e);
 }
 
@@ -420,17 +653,38 @@ wait_begin(struct engine *e, const char *what)
 
 /* report what the wait waits for, when it changed */
 static void
-progress(struct engine *e, const char *what)
+progress_at(struct engine *e, int index, const char *what)
 {
 	if (strcmp(what, e->waiting_for) == 0)
 		return;
 	strlcopy(e->waiting_for, what, sizeof(e->waiting_for));
-	report_progress(&e->plan, e->step < e->plan.nsteps ? e->step : e->plan.nsteps - 1, what);
+	report_progress(&e->plan, index, what);
+}
+
+static void
+progress(struct engine *e, const char *what)
+{
+	progress_at(e, e->step < e->plan.nsteps ? e->step : e->plan.nsteps - 1, what);
 }
 
 /* --- steps ------------------------------------------------------------------------- */
 
 static void step_next(struct engine *e);
+
+/* record the end of step index */
+static void
+record_step(struct engine *e, int index, enum step_status st, uint64_t ms, const char *detail)
+{
+	char *ids = st == STEP_DONE ? e->done_ids : e->skipped_ids;
+	size_t len = strlen(ids);
+
+	report_step_end(&e->plan, index, st, ms, detail);
+	snprintf(ids + len, sizeof(e->done_ids) - len, "%s%s", len ? ", " : "", e->plan.steps[index].id);
+	if (st == STEP_DONE)
+		e->ndone++;
+	else
+		e->nskipped++;
+}
 
 static void
 step_end(struct engine *e, enum step_status st, const char *fmt, ...)
@@ -444,22 +698,14 @@ step_end(struct engine *e, enum step_status st, const char *fmt, ...)
 		va_end(ap);
 	}
 	uv_timer_stop(&e->deadline);
-	report_step_end(&e->plan, e->step, st, now_ms() - e->tstep, detail);
-	{
-		char *ids = st == STEP_DONE ? e->done_ids : e->skipped_ids;
-		size_t len = strlen(ids);
-
-		snprintf(ids + len, sizeof(e->done_ids) - len, "%s%s", len ? ", " : "", e->plan.steps[e->step].id);
-		if (st == STEP_DONE)
-			e->ndone++;
-		else
-			e->nskipped++;
-	}
+	record_step(e, e->step, st, now_ms() - e->tstep, detail);
 	e->step++;
 	step_next(e);
 }
 
 /* the tag step: add tag <to> with the guide's patch unless it is there */
+static void tag_reread(struct engine *e);
+
 static void
 tag_added(struct engine *e)
 {
@@ -468,18 +714,53 @@ tag_added(struct engine *e)
 }
 
 static void
-tag_step(struct engine *e)
+tag_decide(struct engine *e)
 {
 	if (e->tag.in_spec && strcmp(e->tag.from_name, e->plan.image) == 0) {
-		step_end(e, STEP_SKIPPED, "tag %s is already there, from %s", e->plan.to, e->plan.image);
+		if (e->attempts > 0) {
+			/* our patch took effect although oc reported a failure */
+			e->tag_added = 1;
+			step_end(e, STEP_DONE, "read back: tag %s is there, from %s", e->plan.to, e->plan.image);
+		} else
+			step_end(e, STEP_SKIPPED, "tag %s is already there, from %s", e->plan.to, e->plan.image);
 		return;
 	}
 	e->nqueue = plan_step_commands(&e->plan, &e->plan.steps[e->step], e->o->oc, e->ns, e->queue, MAXQUEUE);
-	queue_start(e, tag_added);
+	queue_start(e, tag_added, tag_reread);
 }
 
-/* the import step: wait until tag <to> has an image for its generation */
-static void import_poll(struct engine *e);
+static void
+tag_read(struct batch *b)
+{
+	struct engine *e = b->e;
+
+	if (tag_assess(b->slots[0].doc, e->plan.to, &e->tag) < 0) {
+		report_error("imagestream/" IMAGESTREAM " is not an object");
+		stop(e, 1);
+		return;
+	}
+	tag_decide(e);
+}
+
+static void
+tag_reread(struct engine *e)
+{
+	batch_clear(&e->main);
+	cmd_get(batch_add(&e->main, READ_JSON), e->o->oc, e->ns, "imagestream/" IMAGESTREAM, NULL);
+	batch_start(&e->main, tag_read);
+}
+
+static void
+tag_step(struct engine *e)
+{
+	if (e->tag_reread)
+		tag_reread(e);
+	else
+		tag_decide(e);
+}
+
+/* the import step: watch the image stream until tag <to> has an image for its generation */
+static void import_watch_start(struct engine *e);
 
 static void
 import_failed(struct engine *e, const struct tag_view *tv)
@@ -493,38 +774,108 @@ import_failed(struct engine *e, const struct tag_view *tv)
 }
 
 static void
-import_read(struct engine *e)
+import_stop_watch(struct engine *e)
 {
+	if (e->iswatch) {
+		e->iswatch->data = NULL;
+		watch_stop(e->iswatch);
+		e->iswatch = NULL;
+	}
+}
+
+static void
+on_is_event(struct watch *wt, const char *type, const json_t *obj)
+{
+	struct engine *e = wt->data;
 	struct tag_view tv;
 
-	tag_assess(e->slots[0].doc, e->plan.to, &tv);
+	if (!e || e->finished || strcmp(type, "DELETED") == 0 || tag_assess(obj, e->plan.to, &tv) < 0)
+		return;
+	e->attempts = 0;  /* a watch that delivers is healthy */
 	switch (tv.state) {
 	case TAG_IMPORTED:
+		import_stop_watch(e);
 		e->tag = tv;
 		if (e->plan.db != DB_ORACLE)
 			strlcopy(e->digest, tv.digest, sizeof(e->digest));
 		step_end(e, STEP_DONE, "imported %s", tv.reference);
 		return;
 	case TAG_FAILED:
+		import_stop_watch(e);
 		import_failed(e, &tv);
 		return;
 	default:
 		progress(e, "waiting for the image import");
-		schedule(e, POLL_MS, import_poll);
 	}
 }
 
-static void
-import_poll(struct engine *e)
+/* a watch ended early or broke: 0 and the delay before starting it again, or -1 (stopped) */
+static int64_t
+watch_ended(struct engine *e, struct watch *wt, struct proc_result *r, int *fails)
 {
-	batch_clear(e);
-	cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, "imagestream/" IMAGESTREAM, NULL);
-	batch_start(e, import_read);
+	char subj[256], why[1200];
+	enum oc_error k = oc_error_classify(r->spawn_error, r->exit_status, r->term_signal, r->timed_out, r->err);
+
+	args_subject(&wt->cmd, subj, sizeof(subj));
+	if (k == OCE_NONE && !wt->bad[0] && wt->events > 0) {
+		/* the server closed the watch, as it may at any time: reconnect at once */
+		*fails = 0;
+		return 0;
+	}
+	if (k != OCE_NONE && !oc_error_retryable(k)) {
+		char msg[1536];
+
+		oc_failed(e, &wt->cmd, r, msg, sizeof(msg));
+		report_error("%s", msg);
+		hint_for(e, r);
+		stop(e, 1);
+		return -1;
+	}
+	++*fails;
+	if (wt->bad[0])
+		report_warning("'%s' printed %s; watching again", subj, wt->bad);
+	else if (k != OCE_NONE)
+		report_warning("'%s' ended (%s); watching again", subj, oc_why(e, r, why, sizeof(why)));
+	return (int64_t)backoff_ms(*fails + 1, READ_RETRY_BASE_MS, WATCH_RESTART_CAP_MS, jitter(e));
+}
+
+static void
+on_is_end(struct watch *wt, struct proc_result *r)
+{
+	struct engine *e = wt->data;
+	int64_t delay;
+
+	report_command_end(&wt->cmd, 0, r->term_signal ? -r->term_signal : r->exit_status, r->timed_out, r->elapsed_ms);
+	if (e && !e->finished && e->iswatch == wt) {
+		e->iswatch = NULL;
+		delay = watch_ended(e, wt, r, &e->attempts);
+		if (delay >= 0)
+			schedule(e, (uint64_t)delay, import_watch_start);
+	}
+	free(wt);
+}
+
+static void
+import_watch_start(struct engine *e)
+{
+	struct watch *wt = xmalloc(sizeof(*wt));
+
+	memset(wt, 0, sizeof(*wt));
+	cmd_get(&wt->cmd, e->o->oc, e->ns, "imagestream/" IMAGESTREAM, NULL);
+	args_add(&wt->cmd, "-w");
+	args_add(&wt->cmd, "--output-watch-events");
+	wt->on_event = on_is_event;
+	wt->on_end = on_is_end;
+	wt->data = e;
+	e->iswatch = wt;
+	watch_start(&e->loop, wt);
 }
 
 static void
 import_step(struct engine *e)
 {
+	char what[96];
+
 	if (!e->tag_added && e->tag.state == TAG_IMPORTED) {
 		step_end(e, STEP_SKIPPED, "imported %s", e->tag.reference);
 		return;
@@ -533,39 +884,82 @@ import_step(struct engine *e)
 		import_failed(e, &e->tag);
 		return;
 	}
-	{
-		char what[96];
-
-		snprintf(what, sizeof(what), "the import of " IMAGESTREAM ":%s", e->plan.to);
-		wait_begin(e, what);
-	}
-	import_poll(e);
+	snprintf(what, sizeof(what), "the import of " IMAGESTREAM ":%s", e->plan.to);
+	wait_begin(e, what);
+	e->attempts = 0;
+	/* a watch of one object starts with the object itself: no list call needed */
+	import_watch_start(e);
 }
 
-/* the dc steps: move the trigger, then wait for the rollout */
-static void dc_poll(struct engine *e);
-static void dc_wait(struct engine *e);
+/* --- the dc steps: move the trigger, then wait for the rollout -------------------------- */
 
+static void dc_read_state(struct engine *e);
+static void dcwait_start(struct dcwait *w);
+static void dcwait_list(struct dcwait *w, int with_dc);
+
+/* stop following w's dc: watches, timers */
 static void
-rollout_failed(struct engine *e, const struct rollout_view *rv, int earlier)
+dcwait_end(struct dcwait *w)
 {
-	const char *name = system_dcs[e->plan.steps[e->step].dc].name;
+	int k;
+
+	if (!w->e)
+		return;
+	w->active = 0;
+	for (k = 0; k < NKINDS; k++) {
+		if (w->watches[k]) {
+			w->watches[k]->data = NULL;
+			watch_stop(w->watches[k]);
+			w->watches[k] = NULL;
+		}
+	}
+	uv_timer_stop(&w->restart[0]);
+	uv_timer_stop(&w->quiet);
+}
+
+/* w's step ended; when every wait of the step ended, go on */
+static void
+dcwait_step_end(struct dcwait *w, enum step_status st, const char *fmt, ...)
+{
+	struct engine *e = w->e;
+	char detail[512] = "";
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	dcwait_end(w);
+	w->done = 1;
+	record_step(e, w->step, st, now_ms() - w->tstep, detail);
+	for (k = 0; k < e->nw; k++)
+		if (!e->w[k].done)
+			return;
+	uv_timer_stop(&e->deadline);
+	e->step += e->nw;
+	step_next(e);
+}
+
+/* a failed rollout: 1 if a retry was queued (--retry-failed, earlier run), else stopped */
+static int
+rollout_failed(struct dcwait *w, const struct rollout_view *rv, int earlier)
+{
+	struct engine *e = w->e;
+	const char *name = system_dcs[w->dc].name;
 	int paused = strcmp(rv->reason, "DeploymentConfigPaused") == 0;
 
-	if (earlier && e->o->retry_failed && !e->retried && !paused) {
-		e->retried = 1;
-		e->baseline = rv->latest;
-		e->expect_new = 0;
-		cmd_rollout_retry(&e->queue[0], e->o->oc, e->ns, name);
-		e->nqueue = 1;
-		queue_start(e, dc_wait);
-		return;
+	if (earlier && e->o->retry_failed && !w->retried && !paused) {
+		w->retried = 1;
+		w->baseline = rv->latest;
+		w->expect_new = 0;
+		cmd_rollout_retry(&e->queue[e->nqueue++], e->o->oc, e->ns, name);
+		return 1;
 	}
 	if (paused) {
 		report_error("dc/%s is paused: %s", name, rv->message);
 		report_hint("resume it with: oc rollout resume dc/%s -n %s", name, e->ns);
 		stop(e, 1);
-		return;
+		return 0;
 	}
 	report_error("rollout #%ld of dc/%s failed%s: replication controller %s, %s: %s", rv->latest, name,
 		     earlier ? " (in an earlier run)" : "", rv->rc, rv->reason, rv->message);
@@ -575,98 +969,366 @@ rollout_failed(struct engine *e, const struct rollout_view *rv, int earlier)
 	report_hint("the trigger has already fired, so nothing starts a new rollout by itself: once the cause is "
 		    "fixed, run 'oc rollout retry dc/%s -n %s' (or re-run with --retry-failed)", name, e->ns);
 	stop(e, 1);
+	return 0;
 }
 
+/* judge w's rollout from what its watches and lists have shown */
 static void
-dc_read(struct engine *e)
+dcwait_assess(struct dcwait *w)
 {
+	struct engine *e = w->e;
 	struct rollout_view rv;
+	struct rollout_progress rp;
+	json_t *rcs, *pods;
+	char what[300];
+	int k;
 
-	rollout_assess(e->slots[0].doc, e->slots[1].doc, e->slots[2].doc, e->baseline, e->expect_new, &rv);
+	if (!w->active || e->finished)
+		return;
+	for (k = 0; k < NKINDS; k++)
+		if (!w->sets[k].listed)
+			return;
+	rcs = objset_as_list(&w->sets[K_RC]);
+	pods = objset_as_list(&w->sets[K_POD]);
+	rollout_assess(objset_single(&w->sets[K_DC]), rcs, pods, w->baseline, w->expect_new, &rv);
+	json_decref(rcs);
+	json_decref(pods);
+	w->rv = rv;
 	switch (rv.state) {
 	case ROLLOUT_DONE:
-		if (e->expect_new)
-			step_end(e, STEP_DONE, "rollout #%ld complete, %ld of %ld pods ready, old pods gone",
-				 rv.latest, rv.ready_new, rv.desired);
+		if (w->expect_new)
+			dcwait_step_end(w, STEP_DONE, "rollout #%ld complete, %ld of %ld pods ready, old pods gone",
+					rv.latest, rv.ready_new, rv.desired);
 		else
-			step_end(e, STEP_DONE, "already runs the new image: no new rollout needed; rollout #%ld "
-				 "complete, %ld of %ld pods ready, old pods gone", rv.latest, rv.ready_new, rv.desired);
+			dcwait_step_end(w, STEP_DONE, "already runs the new image: no new rollout needed; rollout #%ld "
+					"complete, %ld of %ld pods ready, old pods gone", rv.latest, rv.ready_new,
+					rv.desired);
 		return;
 	case ROLLOUT_FAILED:
-		rollout_failed(e, &rv, 0);
+		dcwait_end(w);
+		rollout_failed(w, &rv, 0);
 		return;
 	default:
-		progress(e, rv.waiting);
-		schedule(e, POLL_MS, dc_poll);
+		if (e->nw > 1)
+			snprintf(what, sizeof(what), "dc/%s: %s", system_dcs[w->dc].name, rv.waiting);
+		else
+			snprintf(what, sizeof(what), "%s", rv.waiting);
+		progress_at(e, w->step, what);
+		rp.dc = system_dcs[w->dc].name;
+		rp.rollout = rv.latest;
+		rp.phase = rv.phase;
+		rp.ready = rv.ready_new;
+		rp.desired = rv.desired;
+		rp.old_pods = rv.old_pods;
+		rp.elapsed_ms = now_ms() - w->tstep;
+		report_rollout(&e->plan, w->step, &rp);
 	}
 }
 
 static void
-dc_poll(struct engine *e)
+on_quiet(uv_timer_t *t)
 {
-	batch_clear(e);
-	batch_add_rollout(e, e->plan.steps[e->step].dc);
-	batch_start(e, dc_read);
+	struct dcwait *w = t->data;
+
+	if (!w->active || w->e->finished)
+		return;
+	/* nothing heard for a while: read everything once (a missed event, a watch that
+	 * stopped delivering); the interval doubles while it stays quiet */
+	dcwait_list(w, 1);
+	if (w->quiet_ms < RELIST_MAX_MS)
+		w->quiet_ms *= 2;
+	uv_timer_start(&w->quiet, on_quiet, w->quiet_ms, 0);
 }
 
 static void
-dc_wait(struct engine *e)
+quiet_rearm(struct dcwait *w)
+{
+	w->quiet_ms = RELIST_MIN_MS;
+	uv_timer_start(&w->quiet, on_quiet, w->quiet_ms, 0);
+}
+
+static void
+on_dc_event(struct watch *wt, const char *type, const json_t *obj)
+{
+	struct dcwait *w = wt->data;
+	int k, changed;
+
+	if (!w || !w->active)
+		return;
+	for (k = 0; k < NKINDS && w->watches[k] != wt; k++)
+		;
+	if (k == NKINDS)
+		return;
+	changed = objset_event(&w->sets[k], type, obj);
+	if (k == K_DC && !w->sets[K_DC].listed) {
+		/* a watch of one object starts with the whole object */
+		w->sets[K_DC].listed = 1;
+		changed = 1;
+	}
+	w->wfails[k] = 0;
+	if (changed) {
+		quiet_rearm(w);
+		dcwait_assess(w);
+	}
+}
+
+static void dcwait_watch(struct dcwait *w, int k);
+
+static void
+on_restart(uv_timer_t *t)
+{
+	struct dcwait *w = t->data;
+	int k, any = 0;
+
+	if (!w->active || w->e->finished)
+		return;
+	for (k = 0; k < NKINDS; k++)
+		if (!w->watches[k]) {
+			dcwait_watch(w, k);
+			any = 1;
+		}
+	/* what happened while no watch ran is only in a list */
+	if (any)
+		dcwait_list(w, 1);
+}
+
+static void
+on_dc_watch_end(struct watch *wt, struct proc_result *r)
+{
+	struct dcwait *w = wt->data;
+	int k;
+
+	report_command_end(&wt->cmd, 0, r->term_signal ? -r->term_signal : r->exit_status, r->timed_out, r->elapsed_ms);
+	if (w && w->active && !w->e->finished) {
+		for (k = 0; k < NKINDS && w->watches[k] != wt; k++)
+			;
+		if (k < NKINDS) {
+			int64_t delay;
+
+			w->watches[k] = NULL;
+			delay = watch_ended(w->e, wt, r, &w->wfails[k]);
+			if (delay >= 0 && !uv_is_active((uv_handle_t *)&w->restart[0]))
+				uv_timer_start(&w->restart[0], on_restart, (uint64_t)delay, 0);
+		}
+	}
+	free(wt);
+}
+
+/* start the watch of kind k */
+static void
+dcwait_watch(struct dcwait *w, int k)
+{
+	struct engine *e = w->e;
+	struct watch *wt = xmalloc(sizeof(*wt));
+	char what[96], sel[128];
+
+	memset(wt, 0, sizeof(*wt));
+	switch (k) {
+	case K_DC:
+		snprintf(what, sizeof(what), "dc/%s", system_dcs[w->dc].name);
+		cmd_get(&wt->cmd, e->o->oc, e->ns, what, NULL);
+		break;
+	case K_RC:
+		cmd_get(&wt->cmd, e->o->oc, e->ns, "rc", rc_selector(w->dc, sel, sizeof(sel)));
+		break;
+	default:
+		cmd_get(&wt->cmd, e->o->oc, e->ns, "pods", pod_selector(w->dc, sel, sizeof(sel)));
+	}
+	args_add(&wt->cmd, "-w");
+	args_add(&wt->cmd, "--output-watch-events");
+	wt->on_event = on_dc_event;
+	wt->on_end = on_dc_watch_end;
+	wt->data = w;
+	w->watches[k] = wt;
+	watch_start(&e->loop, wt);
+}
+
+static void
+dcwait_listed(struct batch *b)
+{
+	struct dcwait *w = b->ctx;
+	int k, i = 0, changed = 0;
+
+	w->listing = 0;
+	if (!w->active)
+		return;
+	for (k = b->nslots == 3 ? K_DC : K_RC; k < NKINDS; k++, i++)
+		changed |= objset_list(&w->sets[k], b->slots[i].doc, w->floors[k]);
+	if (changed)
+		dcwait_assess(w);
+}
+
+/* read the RCs and pods (and the dc) once: the watches of a list start with nothing
+ * when nothing matches, and events may be missed while no watch runs */
+static void
+dcwait_list(struct dcwait *w, int with_dc)
+{
+	int k;
+
+	if (w->listing || !w->active)
+		return;
+	w->listing = 1;
+	for (k = 0; k < NKINDS; k++)
+		w->floors[k] = w->sets[k].maxrv;
+	batch_clear(&w->b);
+	if (with_dc)
+		batch_add_dc(&w->b, w->dc);
+	batch_add_rcs_pods(&w->b, w->dc);
+	batch_start(&w->b, dcwait_listed);
+}
+
+static void
+dcwait_list_failed(struct batch *b)
+{
+	struct dcwait *w = b->ctx;
+
+	w->listing = 0;
+	stop(b->e, 1);
+}
+
+static void
+dcwait_start(struct dcwait *w)
+{
+	int k;
+
+	for (k = 0; k < NKINDS; k++) {
+		objset_clear(&w->sets[k]);
+		w->wfails[k] = 0;
+	}
+	w->active = 1;
+	for (k = 0; k < NKINDS; k++)
+		dcwait_watch(w, k);
+	dcwait_list(w, 0);
+	quiet_rearm(w);
+}
+
+static void
+dc_waits_start(struct engine *e)
 {
 	char what[96];
+	int k;
 
-	snprintf(what, sizeof(what), "the rollout of dc/%s", system_dcs[e->plan.steps[e->step].dc].name);
+	if (e->nw > 1)
+		snprintf(what, sizeof(what), "the rollouts of dc/%s and dc/%s", system_dcs[e->w[0].dc].name,
+			 system_dcs[e->w[1].dc].name);
+	else
+		snprintf(what, sizeof(what), "the rollout of dc/%s", system_dcs[e->w[0].dc].name);
 	wait_begin(e, what);
-	dc_poll(e);
+	for (k = 0; k < e->nw; k++)
+		if (!e->w[k].done)
+			dcwait_start(&e->w[k]);
 }
 
-/* decide what a dc needs, from a fresh read */
+/* decide what each dc of the step needs, from a fresh read */
 static void
-dc_decide(struct engine *e)
+dc_decide(struct batch *b)
 {
-	int i = e->plan.steps[e->step].dc;
-	const json_t *dc = e->slots[0].doc;
-	struct trigger_view tv;
-	struct rollout_view rv;
-	int match, need;
+	struct engine *e = b->e;
+	int k, waiting = 0;
 
-	trigger_assess(dc, e->plan.old_tag, e->plan.new_tag, system_dcs[i].containers, &tv);
-	match = dc_runs_digest(dc, system_dcs[i].containers, e->digest);
-	need = tv.has_old || !tv.has_new || !tv.new_containers_ok;
-	rollout_assess(dc, e->slots[1].doc, e->slots[2].doc, 0, 0, &rv);
-	e->retried = 0;
-	e->baseline = rv.latest;
-	e->expect_new = !match;
-	if (!need && match && rv.state == ROLLOUT_DONE) {
-		step_end(e, STEP_SKIPPED, "trigger on " IMAGESTREAM ":%s, runs %s, rollout #%ld complete",
-			 e->plan.new_tag, e->digest, rv.latest);
-		return;
-	}
-	if (!need && match && rv.state == ROLLOUT_FAILED) {
-		rollout_failed(e, &rv, 1);
-		return;
-	}
 	e->nqueue = 0;
-	if (tv.has_old)
-		cmd_trigger(&e->queue[e->nqueue++], &e->plan, e->o->oc, e->ns, i, 1);
-	if (!tv.has_new || !tv.new_containers_ok)
-		cmd_trigger(&e->queue[e->nqueue++], &e->plan, e->o->oc, e->ns, i, 0);
-	queue_start(e, dc_wait);
+	for (k = 0; k < e->nw; k++) {
+		struct dcwait *w = &e->w[k];
+		int i = w->dc;
+		const json_t *dc = b->slots[3 * k].doc;
+		struct trigger_view tv;
+		struct rollout_view rv;
+		int match, need;
+
+		if (w->done)
+			continue;
+		trigger_assess(dc, e->plan.old_tag, e->plan.new_tag, system_dcs[i].containers, &tv);
+		match = dc_runs_digest(dc, system_dcs[i].containers, e->digest);
+		need = tv.has_old || !tv.has_new || !tv.new_containers_ok;
+		rollout_assess(dc, b->slots[3 * k + 1].doc, b->slots[3 * k + 2].doc, 0, 0, &rv);
+		if (!need && match && rv.state == ROLLOUT_DONE) {
+			/* leave the step end to the loop's end: it may advance the plan */
+			w->done = -1;
+			w->rv = rv;
+			continue;
+		}
+		w->baseline = rv.latest;
+		w->expect_new = !match;
+		waiting++;
+		if (!need && match && rv.state == ROLLOUT_FAILED) {
+			if (!rollout_failed(w, &rv, 1))
+				return;
+			continue;
+		}
+		if (tv.has_old)
+			cmd_trigger(&e->queue[e->nqueue++], &e->plan, e->o->oc, e->ns, i, 1);
+		if (!tv.has_new || !tv.new_containers_ok)
+			cmd_trigger(&e->queue[e->nqueue++], &e->plan, e->o->oc, e->ns, i, 0);
+	}
+	if (waiting) {
+		/* the skipped ones are recorded now; the step advances when the others end */
+		for (k = 0; k < e->nw; k++)
+			if (e->w[k].done == -1) {
+				e->w[k].done = 1;
+				record_step(e, e->w[k].step, STEP_SKIPPED, now_ms() - e->w[k].tstep,
+					    "trigger already on the new tag, runs the new image, rollout complete");
+			}
+		queue_start(e, dc_waits_start, dc_read_state);
+		return;
+	}
+	/* nothing to do for any of them */
+	for (k = 0; k < e->nw; k++) {
+		struct dcwait *w = &e->w[k];
+		char detail[400];
+
+		w->done = 1;
+		snprintf(detail, sizeof(detail), "%strigger on " IMAGESTREAM ":%s, runs %s, rollout #%ld complete",
+			 e->attempts > 0 ? "read back: " : "", e->plan.new_tag, e->digest, w->rv.latest);
+		record_step(e, w->step, e->attempts > 0 ? STEP_DONE : STEP_SKIPPED, now_ms() - w->tstep, detail);
+	}
+	e->step += e->nw;
+	step_next(e);
+}
+
+/* read the step's dcs with their RCs and pods; also how a failed change is read back */
+static void
+dc_read_state(struct engine *e)
+{
+	int k;
+
+	batch_clear(&e->main);
+	for (k = 0; k < e->nw; k++)
+		batch_add_rollout(&e->main, e->w[k].dc);
+	batch_start(&e->main, dc_decide);
 }
 
 static void
 dc_step(struct engine *e)
 {
-	batch_clear(e);
-	batch_add_rollout(e, e->plan.steps[e->step].dc);
-	batch_start(e, dc_decide);
+	const struct step *s = &e->plan.steps[e->step];
+	int k;
+
+	e->nw = 1;
+	if (e->o->parallel && strcmp(system_dcs[s->dc].name, "system-sidekiq") == 0 && e->step + 1 < e->plan.nsteps &&
+	    e->plan.steps[e->step + 1].kind == STEP_DC)
+		e->nw = 2;
+	for (k = 0; k < e->nw; k++) {
+		struct dcwait *w = &e->w[k];
+
+		w->step = e->step + k;
+		w->dc = e->plan.steps[w->step].dc;
+		w->done = 0;
+		w->retried = 0;
+		w->tstep = now_ms();
+		if (k > 0)
+			report_step_start(&e->plan, w->step);
+	}
+	e->attempts = 0;
+	dc_read_state(e);
 }
 
 /* waits over several dcs (replicas restored, scale-down): all done, then multi_next */
 static void multi_poll(struct engine *e);
 
 static void
-multi_read(struct engine *e)
+multi_read(struct batch *b)
 {
+	struct engine *e = b->e;
 	int i, k = 0;
 
 	for (i = 0; i < NDCS; i++) {
@@ -675,7 +1337,7 @@ multi_read(struct engine *e)
 
 		if (!(e->dcset & (1u << i)))
 			continue;
-		rollout_assess(e->slots[3 * k].doc, e->slots[3 * k + 1].doc, e->slots[3 * k + 2].doc, 0, 0, &rv);
+		rollout_assess(b->slots[3 * k].doc, b->slots[3 * k + 1].doc, b->slots[3 * k + 2].doc, 0, 0, &rv);
 		k++;
 		if (rv.state == ROLLOUT_DONE)
 			continue;
@@ -698,11 +1360,11 @@ multi_poll(struct engine *e)
 {
 	int i;
 
-	batch_clear(e);
+	batch_clear(&e->main);
 	for (i = 0; i < NDCS; i++)
 		if (e->dcset & (1u << i))
-			batch_add_rollout(e, i);
-	batch_start(e, multi_read);
+			batch_add_rollout(&e->main, i);
+	batch_start(&e->main, multi_read);
 }
 
 static void
@@ -713,6 +1375,8 @@ multi_wait(struct engine *e)
 }
 
 /* the replicas step: scale back what scale-down recorded */
+static void replicas_step(struct engine *e);
+
 static void
 replicas_done(struct engine *e)
 {
@@ -720,14 +1384,15 @@ replicas_done(struct engine *e)
 }
 
 static void
-replicas_read(struct engine *e)
+replicas_read(struct batch *b)
 {
+	struct engine *e = b->e;
 	int i;
 
 	e->nqueue = 0;
 	e->dcset = 0;
 	for (i = 0; i < NDCS; i++) {
-		const json_t *dc = e->slots[i].doc;
+		const json_t *dc = b->slots[i].doc;
 		long rec = dc_recorded_replicas(dc);
 		const char *name = system_dcs[i].name;
 
@@ -742,11 +1407,12 @@ replicas_read(struct engine *e)
 		}
 	}
 	if (!e->nqueue) {
-		step_end(e, STEP_SKIPPED, "no replicas recorded by scale-down");
+		step_end(e, e->attempts > 0 ? STEP_DONE : STEP_SKIPPED, e->attempts > 0 ?
+			 "read back: replicas restored" : "no replicas recorded by scale-down");
 		return;
 	}
 	e->multi_next = replicas_done;
-	queue_start(e, multi_wait);
+	queue_start(e, multi_wait, replicas_step);
 }
 
 static void
@@ -754,10 +1420,10 @@ replicas_step(struct engine *e)
 {
 	int i;
 
-	batch_clear(e);
+	batch_clear(&e->main);
 	for (i = 0; i < NDCS; i++)
-		batch_add_dc(e, i);
-	batch_start(e, replicas_read);
+		batch_add_dc(&e->main, i);
+	batch_start(&e->main, replicas_read);
 }
 
 static void
@@ -765,13 +1431,15 @@ step_next(struct engine *e)
 {
 	if (e->finished)
 		return;
-	if (e->step == e->plan.nsteps) {
+	if (e->step >= e->plan.nsteps) {
 		summary(e, "run", 0);
 		finish(e, 0);
 		return;
 	}
 	e->tstep = now_ms();
 	e->waiting_for[0] = '\0';
+	e->attempts = 0;
+	e->nw = 0;
 	report_step_start(&e->plan, e->step);
 	switch (e->plan.steps[e->step].kind) {
 	case STEP_TAG: tag_step(e); break;
@@ -827,6 +1495,8 @@ confirm(struct engine *e, const char *what)
 
 /* --- scale-down ---------------------------------------------------------------------- */
 
+static void scale_down_reread(struct engine *e);
+
 static void
 scale_down_done(struct engine *e)
 {
@@ -834,34 +1504,71 @@ scale_down_done(struct engine *e)
 	finish(e, 0);
 }
 
-static void
-scale_down(struct engine *e)
+/* queue what the dcs (e->dcs) still need; 1 if anything */
+static int
+scale_down_queue(struct engine *e, int say)
 {
 	int i;
 
-	report_begin("scale-down", e->ns, &e->plan, e->detected);
 	e->nqueue = 0;
 	e->dcset = 0;
 	for (i = 0; i < NDCS; i++) {
 		long r = dc_replicas(e->dcs[i]);
+		long rec = dc_recorded_replicas(e->dcs[i]);
 		const char *name = system_dcs[i].name;
 
 		if (r > 0) {
-			cmd_annotate_replicas(&e->queue[e->nqueue++], e->o->oc, e->ns, name, r);
+			/* the annotation first: a stop between the two keeps the count */
+			if (rec != r)
+				cmd_annotate_replicas(&e->queue[e->nqueue++], e->o->oc, e->ns, name, r);
 			cmd_scale(&e->queue[e->nqueue++], e->o->oc, e->ns, name, 0);
-			report_info("dc/%s: %ld replica%s recorded in %s, scaling to 0", name, r, r == 1 ? "" : "s",
-				    REPLICAS_ANNOTATION);
-			e->ndone++;
-		} else if (dc_recorded_replicas(e->dcs[i]) >= 0) {
-			report_info("dc/%s: already at 0, %ld recorded", name, dc_recorded_replicas(e->dcs[i]));
+			if (say) {
+				report_info("dc/%s: %ld replica%s recorded in %s, scaling to 0", name, r, r == 1 ? "" : "s",
+					    REPLICAS_ANNOTATION);
+				e->ndone++;
+			}
+		} else if (say && rec >= 0) {
+			report_info("dc/%s: already at 0, %ld recorded", name, rec);
 			e->nskipped++;
-		} else {
+		} else if (say) {
 			report_warning("dc/%s is already at 0 replicas and has no recorded count", name);
 			e->nskipped++;
 		}
 		e->dcset |= 1u << i;
 	}
-	if (e->nqueue && !confirm(e, "scale the system dcs down to 0")) {
+	return e->nqueue > 0;
+}
+
+static void
+scale_down_reread_done(struct batch *b)
+{
+	struct engine *e = b->e;
+	int i;
+
+	for (i = 0; i < NDCS; i++) {
+		json_decref(e->dcs[i]);
+		e->dcs[i] = batch_take(b, i);
+	}
+	scale_down_queue(e, 0);
+	queue_start(e, multi_wait, scale_down_reread);
+}
+
+static void
+scale_down_reread(struct engine *e)
+{
+	int i;
+
+	batch_clear(&e->main);
+	for (i = 0; i < NDCS; i++)
+		batch_add_dc(&e->main, i);
+	batch_start(&e->main, scale_down_reread_done);
+}
+
+static void
+scale_down(struct engine *e)
+{
+	report_begin("scale-down", e->ns, &e->plan, e->detected);
+	if (scale_down_queue(e, 1) && !confirm(e, "scale the system dcs down to 0")) {
 		report_error("not confirmed: nothing was changed");
 		stop(e, 3);
 		return;
@@ -869,14 +1576,15 @@ scale_down(struct engine *e)
 	e->preflight = 0;
 	signals_start(e);
 	e->multi_next = scale_down_done;
-	queue_start(e, multi_wait);
+	queue_start(e, multi_wait, scale_down_reread);
 }
 
 /* --- status -------------------------------------------------------------------------- */
 
 static void
-status_read(struct engine *e)
+status_read(struct batch *b)
 {
+	struct engine *e = b->e;
 	int complete = 1, i;
 	char detail[1024];
 
@@ -907,7 +1615,7 @@ status_read(struct engine *e)
 			int match = dc_runs_digest(dc, system_dcs[s->dc].containers, e->digest);
 
 			trigger_assess(dc, e->plan.old_tag, e->plan.new_tag, system_dcs[s->dc].containers, &tv);
-			rollout_assess(dc, e->slots[2 * s->dc].doc, e->slots[2 * s->dc + 1].doc, 0, 0, &rv);
+			rollout_assess(dc, b->slots[2 * s->dc].doc, b->slots[2 * s->dc + 1].doc, 0, 0, &rv);
 			if (!tv.has_old && tv.has_new && tv.new_containers_ok && match && rv.state == ROLLOUT_DONE) {
 				st = STEP_DONE;
 				snprintf(detail, sizeof(detail), "rollout #%ld complete", rv.latest);
@@ -963,6 +1671,8 @@ start_run(struct engine *e)
 			stop(e, 3);
 			return;
 		}
+		/* the image stream may have changed while the prompt waited */
+		e->tag_reread = 1;
 	}
 	e->preflight = 0;
 	signals_start(e);
@@ -1007,18 +1717,24 @@ plan_mark_done(struct engine *e)
 }
 
 static void
-preflight_read(struct engine *e)
+preflight_read(struct batch *b)
 {
+	struct engine *e = b->e;
 	char why[512], missing[128];
-	int i, db;
+	int i, db, first = 0;
 
-	e->is = batch_take(e, 0);
+	if (b->slots[0].parse == READ_TEXT) {
+		/* -n given: whoami ran in this batch (slot 0) */
+		strlcopy(e->user, b->slots[0].text, sizeof(e->user));
+		first = 1;
+	}
+	e->is = batch_take(b, first);
 	for (i = 0; i < NDCS; i++)
-		e->dcs[i] = batch_take(e, i + 1);
-	for (i = 4; i < e->nslots; i++) {
-		if (strcmp(e->slots[i].text, "yes") != 0) {
+		e->dcs[i] = batch_take(b, first + i + 1);
+	for (i = first + 4; i < b->nslots; i++) {
+		if (strcmp(b->slots[i].text, "yes") != 0) {
 			report_error("user '%s' may not %s %s in namespace %s (oc auth can-i says %s)", e->user,
-				     e->slots[i].cmd.v[3], e->slots[i].cmd.v[4], e->ns, e->slots[i].text);
+				     b->slots[i].cmd.v[3], b->slots[i].cmd.v[4], e->ns, b->slots[i].text);
 			report_hint("ask for edit rights on project %s", e->ns);
 			stop(e, 3);
 			return;
@@ -1094,11 +1810,11 @@ preflight_read(struct engine *e)
 		finish(e, 0);
 		return;
 	case CMD_STATUS:
-		batch_clear(e);
+		batch_clear(b);
 		for (i = 0; i < NDCS; i++)
-			batch_add_rcs_pods(e, i);
+			batch_add_rcs_pods(b, i);
 		report_begin("status", e->ns, &e->plan, e->detected);
-		batch_start(e, status_read);
+		batch_start(b, status_read);
 		return;
 	case CMD_SCALE_DOWN:
 		scale_down(e);
@@ -1117,32 +1833,40 @@ preflight_read(struct engine *e)
 	start_run(e);
 }
 
+/* the reads of the preflight: the image stream, the dcs, and the rights to change them */
 static void
-preflight_identity(struct engine *e)
+preflight_reads(struct engine *e)
 {
+	struct batch *b = &e->main;
 	int i;
 
-	strlcopy(e->user, e->slots[0].text, sizeof(e->user));
-	if (!e->ns) {
-		strlcopy(e->nsbuf, e->slots[1].text, sizeof(e->nsbuf));
-		if (!is_dns1123_label(e->nsbuf)) {
-			report_error("oc's current project '%s' is not a valid namespace", e->slots[1].text);
-			stop(e, 3);
-			return;
-		}
-		e->ns = e->nsbuf;
-	}
-	batch_clear(e);
-	cmd_get(batch_add(e, READ_JSON), e->o->oc, e->ns, "imagestream/" IMAGESTREAM, NULL);
+	cmd_get(batch_add(b, READ_JSON), e->o->oc, e->ns, "imagestream/" IMAGESTREAM, NULL);
 	for (i = 0; i < NDCS; i++)
-		batch_add_dc(e, i);
-	/* the commands that change something need these rights (slots 4, 5) */
+		batch_add_dc(b, i);
+	/* the commands that change something need these rights */
 	if (e->o->command == CMD_RUN || e->o->command == CMD_SCALE_DOWN) {
-		cmd_can_i(batch_add(e, READ_YESNO), e->o->oc, e->ns, "patch", "deploymentconfigs");
-		cmd_can_i(batch_add(e, READ_YESNO), e->o->oc, e->ns, "patch",
+		cmd_can_i(batch_add(b, READ_YESNO), e->o->oc, e->ns, "patch", "deploymentconfigs");
+		cmd_can_i(batch_add(b, READ_YESNO), e->o->oc, e->ns, "patch",
 			  e->o->command == CMD_RUN ? "imagestreams" : "deploymentconfigs/scale");
 	}
-	batch_start(e, preflight_read);
+	batch_start(b, preflight_read);
+}
+
+static void
+preflight_identity(struct batch *b)
+{
+	struct engine *e = b->e;
+
+	strlcopy(e->user, b->slots[0].text, sizeof(e->user));
+	strlcopy(e->nsbuf, b->slots[1].text, sizeof(e->nsbuf));
+	if (!is_dns1123_label(e->nsbuf)) {
+		report_error("oc's current project '%s' is not a valid namespace", b->slots[1].text);
+		stop(e, 3);
+		return;
+	}
+	e->ns = e->nsbuf;
+	batch_clear(b);
+	preflight_reads(e);
 }
 
 static void
@@ -1159,29 +1883,33 @@ begin(struct engine *e)
 		finish(e, 0);
 		return;
 	}
-	a = batch_add(e, READ_TEXT);
+	a = batch_add(&e->main, READ_TEXT);
 	args_init(a, e->o->oc);
 	args_add(a, "whoami");
-	if (!e->ns) {
-		a = batch_add(e, READ_TEXT);
-		args_init(a, e->o->oc);
-		args_add(a, "project");
-		args_add(a, "-q");
+	if (e->ns) {
+		/* the namespace is known: who we are is read together with the rest */
+		preflight_reads(e);
+		return;
 	}
-	batch_start(e, preflight_identity);
+	a = batch_add(&e->main, READ_TEXT);
+	args_init(a, e->o->oc);
+	args_add(a, "project");
+	args_add(a, "-q");
+	batch_start(&e->main, preflight_identity);
 }
 
 int
 engine_run(const struct options *o)
 {
 	struct engine *e = xmalloc(sizeof(*e));
-	int status, i;
+	int status, i, k;
 
 	memset(e, 0, sizeof(*e));
 	e->o = o;
 	e->ns = o->ns;
 	e->preflight = 1;
 	e->t0 = now_ms();
+	e->rnd = (unsigned)(e->t0 ^ ((uint64_t)getpid() << 16)) | 1u;
 	plan_build(&e->plan, o->from, o->to, o->database == DB_ORACLE ? DB_ORACLE : DB_OTHER);
 	if ((o->command == CMD_RUN || o->command == CMD_SCALE_DOWN) && !o->yes && !isatty(STDIN_FILENO)) {
 		report_error("refusing to change the cluster without confirmation: standard input is not a "
@@ -1195,6 +1923,19 @@ engine_run(const struct options *o)
 	uv_signal_init(&e->loop, &e->sigint);
 	uv_signal_init(&e->loop, &e->sigterm);
 	e->timer.data = e->deadline.data = e->sigint.data = e->sigterm.data = e;
+	batch_init(e, &e->main, NULL);
+	for (i = 0; i < 2; i++) {
+		struct dcwait *w = &e->w[i];
+
+		w->e = e;
+		batch_init(e, &w->b, w);
+		w->b.fail = dcwait_list_failed;
+		for (k = 0; k < NKINDS; k++)
+			objset_init(&w->sets[k]);
+		uv_timer_init(&e->loop, &w->restart[0]);
+		uv_timer_init(&e->loop, &w->quiet);
+		w->restart[0].data = w->quiet.data = w;
+	}
 
 	begin(e);
 	uv_run(&e->loop, UV_RUN_DEFAULT);
@@ -1203,10 +1944,21 @@ engine_run(const struct options *o)
 	uv_close((uv_handle_t *)&e->deadline, NULL);
 	uv_close((uv_handle_t *)&e->sigint, NULL);
 	uv_close((uv_handle_t *)&e->sigterm, NULL);
+	batch_close(&e->main);
+	for (i = 0; i < 2; i++) {
+		batch_close(&e->w[i].b);
+		uv_close((uv_handle_t *)&e->w[i].restart[0], NULL);
+		uv_close((uv_handle_t *)&e->w[i].quiet, NULL);
+	}
 	uv_run(&e->loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&e->loop) != 0)
 		fprintf(stderr, "3scale-upgrade: internal error: handles left open at exit\n");
-	batch_clear(e);
+	batch_clear(&e->main);
+	for (i = 0; i < 2; i++) {
+		batch_clear(&e->w[i].b);
+		for (k = 0; k < NKINDS; k++)
+			objset_free(&e->w[i].sets[k]);
+	}
 	json_decref(e->is);
 	for (i = 0; i < NDCS; i++)
 		json_decref(e->dcs[i]);

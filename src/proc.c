@@ -23,6 +23,7 @@ struct proc {
 	uint64_t started;
 	struct proc_result res;
 	proc_cb cb;
+	proc_out_cb on_out;
 	void *arg;
 	struct proc *next, **prevp;
 };
@@ -93,6 +94,10 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 
 	(void)b;
 	if (n > 0) {
+		if (p->on_out && buf == &p->outbuf) {
+			p->on_out(buf->data, (size_t)n, p->arg);
+			return;
+		}
 		buf->len += (size_t)n;
 		buf->data[buf->len] = '\0';
 		return;
@@ -115,8 +120,9 @@ on_timeout(uv_timer_t *t)
 	uv_process_kill(&p->process, SIGKILL);
 }
 
-void
-proc_spawn(uv_loop_t *loop, char *const argv[], uint64_t timeout_ms, proc_cb cb, void *arg)
+struct proc *
+proc_spawn_stream(uv_loop_t *loop, char *const argv[], uint64_t timeout_ms, proc_out_cb on_out, proc_cb cb,
+		  void *arg)
 {
 	struct proc *p = xmalloc(sizeof(*p));
 	uv_process_options_t options = { 0 };
@@ -125,6 +131,7 @@ proc_spawn(uv_loop_t *loop, char *const argv[], uint64_t timeout_ms, proc_cb cb,
 
 	memset(p, 0, sizeof(*p));
 	p->cb = cb;
+	p->on_out = on_out;
 	p->arg = arg;
 	p->started = now_ms();
 	p->process.data = p->out.data = p->err.data = p->timer.data = p;
@@ -158,13 +165,27 @@ proc_spawn(uv_loop_t *loop, char *const argv[], uint64_t timeout_ms, proc_cb cb,
 		uv_close((uv_handle_t *)&p->out, on_close);
 		uv_close((uv_handle_t *)&p->err, on_close);
 		maybe_finish(p);
-		return;
+		return p;
 	}
 	p->spawned = 1;
 	uv_read_start((uv_stream_t *)&p->out, on_alloc, on_read);
 	uv_read_start((uv_stream_t *)&p->err, on_alloc, on_read);
 	if (timeout_ms)
 		uv_timer_start(&p->timer, on_timeout, timeout_ms, 0);
+	return p;
+}
+
+struct proc *
+proc_spawn(uv_loop_t *loop, char *const argv[], uint64_t timeout_ms, proc_cb cb, void *arg)
+{
+	return proc_spawn_stream(loop, argv, timeout_ms, NULL, cb, arg);
+}
+
+void
+proc_kill(struct proc *p, int signum)
+{
+	if (p->spawned && !p->exited)
+		uv_process_kill(&p->process, signum);
 }
 
 void

@@ -29,9 +29,22 @@ struct proc_result {
 };
 
 typedef void (*proc_cb)(struct proc_result *res, void *arg);
+/* stdout bytes as they arrive (streaming mode); they are not kept in res->out */
+typedef void (*proc_out_cb)(const char *data, size_t n, void *arg);
 
-/* start argv (NULL-terminated) with a deadline in ms (0: none); cb(res, arg) when finished */
-void proc_spawn(uv_loop_t *loop, char *const argv[], uint64_t timeout_ms, proc_cb cb, void *arg);
+struct proc;
+
+/*
+ * Start argv (NULL-terminated) with a deadline in ms (0: none); cb(res, arg) when
+ * finished. With on_out, stdout is streamed to on_out instead of collected. The
+ * returned handle is valid until cb is called (for proc_kill).
+ */
+struct proc *proc_spawn(uv_loop_t *loop, char *const argv[], uint64_t timeout_ms, proc_cb cb, void *arg);
+struct proc *proc_spawn_stream(uv_loop_t *loop, char *const argv[], uint64_t timeout_ms, proc_out_cb on_out,
+			       proc_cb cb, void *arg);
+
+/* send signum to one running child */
+void proc_kill(struct proc *p, int signum);
 
 /* send signum to every running child (safe against pid reuse: uv_process_kill) */
 void proc_kill_all(int signum);

@@ -256,7 +256,8 @@ import json, sys
 lines = sys.stdin.read().splitlines()
 events = [json.loads(l) for l in lines]
 assert all(isinstance(e, dict) for e in events)
-assert events[0]["event"] == "start" and events[0]["database"] == "other"
+first = [e for e in events if e["event"] != "command"][0]
+assert first["event"] == "start" and first["database"] == "other"
 assert events[-1]["event"] == "end" and events[-1]["exit"] == 0
 assert sum(1 for e in events if e["event"] == "step_end" and e["status"] == "done") == 5
 '

@@ -40,6 +40,9 @@
 
 #include "args.h"
 #include "assess.h"
+#include "jsonstream.h"
+#include "objset.h"
+#include "ocerror.h"
 #include "options.h"
 #include "plan.h"
 #include "util.h"
@@ -1222,6 +1225,196 @@ test_options_parse(void)
 	current_case = "";
 }
 
+/* --- ocerror: what kind of failure, and backoff ------------------------------------- */
+
+static const struct {
+	const char *err;
+	int exit_status, timed_out, term_signal;
+	enum oc_error want;
+} oce_cases[] = {
+	{ "", 0, 0, 0, OCE_NONE },
+	{ "Error from server (InternalError): Internal error occurred: etcdserver: request timed out", 1, 0, 0,
+	  OCE_TRANSIENT },
+	{ "Error from server (Timeout): the server was unable to return a response in the time allotted, but may "
+	  "still be processing the request (get deploymentconfigs.apps.openshift.io system-app)", 1, 0, 0, OCE_TRANSIENT },
+	{ "Error from server (TooManyRequests): the server has received too many requests and has asked us to try "
+	  "again later", 1, 0, 0, OCE_TRANSIENT },
+	{ "Error from server (ServiceUnavailable): the server is currently unable to handle the request", 1, 0, 0,
+	  OCE_TRANSIENT },
+	{ "The connection to the server api.x:6443 was refused - did you specify the right host or port?", 1, 0, 0,
+	  OCE_TRANSIENT },
+	{ "Unable to connect to the server: read tcp 10.0.0.1:51234->10.0.0.2:6443: read: connection reset by peer",
+	  1, 0, 0, OCE_TRANSIENT },
+	{ "error: You must be logged in to the server (Unauthorized)", 1, 0, 0, OCE_UNAUTHORIZED },
+	{ "Error from server (Forbidden): deploymentconfigs.apps.openshift.io \"system-app\" is forbidden: User \"x\" "
+	  "cannot patch resource", 1, 0, 0, OCE_FORBIDDEN },
+	{ "Error from server (NotFound): deploymentconfigs.apps.openshift.io \"system-app\" not found", 1, 0, 0,
+	  OCE_NOTFOUND },
+	{ "The request is invalid: the server rejected our request due to an error in our request", 1, 0, 0,
+	  OCE_INVALID },
+	{ "Error from server (Conflict): Operation cannot be fulfilled on deploymentconfigs.apps.openshift.io "
+	  "\"system-app\": the object has been modified; please apply your changes to the latest version and try "
+	  "again", 1, 0, 0, OCE_CONFLICT },
+	{ "", 0, 1, 9, OCE_TRANSIENT },   /* killed at --call-timeout */
+	{ "error: something no one expected", 1, 0, 0, OCE_OTHER },
+};
+
+static void
+test_ocerror(void)
+{
+	size_t i;
+	int a;
+
+	current_case = "oc_error_classify";
+	for (i = 0; i < sizeof(oce_cases) / sizeof(oce_cases[0]); i++)
+		CHECK_STR(oc_error_name(oc_error_classify(0, oce_cases[i].exit_status, oce_cases[i].term_signal,
+							  oce_cases[i].timed_out, oce_cases[i].err)),
+			  oc_error_name(oce_cases[i].want));
+	CHECK(oc_error_classify(-2, 0, 0, 0, "") == OCE_SPAWN);
+	CHECK(oc_error_retryable(OCE_TRANSIENT) && oc_error_retryable(OCE_CONFLICT));
+	CHECK(!oc_error_retryable(OCE_FORBIDDEN) && !oc_error_retryable(OCE_UNAUTHORIZED) &&
+	      !oc_error_retryable(OCE_NOTFOUND) && !oc_error_retryable(OCE_INVALID));
+
+	current_case = "backoff_ms: exponential, capped, jittered within [step/2, step]";
+	for (a = 2; a < 20; a++) {
+		uint64_t step = 250;
+		int k;
+
+		for (k = 2; k < a && step < 8000; k++)
+			step *= 2;
+		if (step > 8000)
+			step = 8000;
+		CHECK(backoff_ms(a, 250, 8000, 0) == step / 2);
+		CHECK(backoff_ms(a, 250, 8000, 0xffffffffu) <= step);
+		CHECK(backoff_ms(a, 250, 8000, 12345) >= step / 2);
+	}
+	CHECK(backoff_ms(2, 250, 8000, 0) == 125);
+	CHECK(backoff_ms(30, 250, 8000, 4000) == 8000);
+}
+
+/* --- objset: lists and watch events merged by resourceVersion ------------------------- */
+
+static json_t *
+pod(const char *name, const char *rv)
+{
+	return json_pack("{s:{s:s, s:s}}", "metadata", "name", name, "resourceVersion", rv);
+}
+
+static long
+objset_count(const struct objset *s)
+{
+	return (long)json_object_size(s->objs);
+}
+
+static void
+test_objset(void)
+{
+	struct objset s;
+	json_t *a1 = pod("a", "10"), *a2 = pod("a", "12"), *b1 = pod("b", "11"), *list, *l;
+
+	current_case = "objset: events, stale events, deletions";
+	objset_init(&s);
+	CHECK(objset_event(&s, "ADDED", a1) == 1);
+	CHECK(objset_event(&s, "MODIFIED", a2) == 1);
+	CHECK(objset_event(&s, "MODIFIED", a1) == 0);        /* older than what we have */
+	CHECK(objset_event(&s, "ADDED", b1) == 1);
+	CHECK_LONG(objset_count(&s), 2);
+	CHECK(objset_event(&s, "DELETED", a2) == 1);
+	CHECK(objset_event(&s, "ADDED", a1) == 0);           /* a late copy of a deleted pod */
+	CHECK_LONG(objset_count(&s), 1);
+	CHECK(s.maxrv == 12);
+	CHECK(objset_event(&s, "BOOKMARK", b1) == 0);
+
+	current_case = "objset: a list older than the events does not bring back a deleted pod";
+	list = json_pack("{s:[O, O]}", "items", a1, b1);
+	objset_list(&s, list, 0);
+	CHECK_LONG(objset_count(&s), 1);
+	CHECK(json_object_get(s.objs, "b") != NULL);
+	CHECK(s.listed == 1);
+	json_decref(list);
+
+	current_case = "objset: a list drops what it lacks when it is newer";
+	objset_clear(&s);
+	objset_event(&s, "ADDED", a1);
+	objset_event(&s, "ADDED", b1);
+	list = json_pack("{s:[O]}", "items", b1);
+	CHECK(objset_list(&s, list, 10) == 1);    /* started after a@10 was seen: a is gone */
+	CHECK_LONG(objset_count(&s), 1);
+	json_decref(list);
+
+	current_case = "objset: an empty list started before an event keeps the newer object";
+	objset_clear(&s);
+	objset_event(&s, "ADDED", a2);
+	list = json_pack("{s:[]}", "items");
+	objset_list(&s, list, 5);                 /* the list started when maxrv was 5 */
+	CHECK_LONG(objset_count(&s), 1);
+	objset_list(&s, list, 12);                /* a later list without it: gone */
+	CHECK_LONG(objset_count(&s), 0);
+	json_decref(list);
+
+	current_case = "objset: as a List document; a single object";
+	objset_clear(&s);
+	objset_list(&s, a2, 0);
+	l = objset_as_list(&s);
+	CHECK_LONG(json_array_size(json_object_get(l, "items")), 1);
+	CHECK(objset_single(&s) != NULL);
+	json_decref(l);
+
+	objset_free(&s);
+	json_decref(a1);
+	json_decref(a2);
+	json_decref(b1);
+}
+
+/* --- jsonstream: concatenated documents in arbitrary chunks ---------------------------- */
+
+static void
+test_jsonstream(void)
+{
+	const char *in = "{\n    \"type\": \"ADDED\",\n    \"object\": {\"n\": -3e2, \"s\": \"x\\u00e9\", \"t\": true}\n}\n"
+			 "{\"type\":\"DELETED\",\"object\":{\"n\":null}}\n";
+	size_t n = strlen(in), chunk;
+	struct jsonstream js;
+	json_t *doc;
+	json_error_t je;
+
+	for (chunk = 1; chunk <= n; chunk++) {
+		size_t off = 0;
+		int docs = 0, r = 0;
+
+		current_case = "jsonstream: two documents fed in chunks of every size";
+		jsonstream_init(&js);
+		while (off < n) {
+			size_t k = n - off < chunk ? n - off : chunk;
+
+			jsonstream_feed(&js, in + off, k);
+			off += k;
+			while ((r = jsonstream_next(&js, &doc, &je)) == 1) {
+				docs++;
+				json_decref(doc);
+			}
+			CHECK(r == 0);
+		}
+		CHECK_LONG(docs, 2);
+		CHECK(!jsonstream_pending(&js));
+		jsonstream_free(&js);
+	}
+
+	current_case = "jsonstream: a cut document is pending at the end; garbage is an error with its position";
+	jsonstream_init(&js);
+	jsonstream_feed(&js, in, 20);
+	CHECK(jsonstream_next(&js, &doc, &je) == 0);
+	CHECK(jsonstream_pending(&js));
+	jsonstream_free(&js);
+	jsonstream_init(&js);
+	jsonstream_feed(&js, "{\"a\":1}\n<html>502 Bad Gateway</html>\n", 37);
+	CHECK(jsonstream_next(&js, &doc, &je) == 1);
+	json_decref(doc);
+	CHECK(jsonstream_next(&js, &doc, &je) == -1);
+	CHECK(je.position >= 8);
+	jsonstream_free(&js);
+}
+
 /* --- main ------------------------------------------------------------------------- */
 
 int
@@ -1248,6 +1441,9 @@ main(int argc, char **argv)
 	test_is_version();
 	test_shell_quote_append();
 	test_options_parse();
+	test_ocerror();
+	test_objset();
+	test_jsonstream();
 
 	fixtures_free();
 	printf("%d passed, %d failed\n", npassed, nfailed);

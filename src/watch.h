@@ -1,0 +1,43 @@
+/*
+ * watch.h - one `oc get … -o json -w --output-watch-events` process, read as a
+ * stream of {"type":…,"object":…} documents.
+ *
+ * watch_start() spawns it; each complete event is handed to on_event; when the
+ * process ends (oc closes a watch at any time, exit 0), on_end gets its result and
+ * whether its output was malformed. The owner decides whether to start it again.
+ * A struct watch must stay in place while it runs.
+ */
+#ifndef WATCH_H
+#define WATCH_H
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "args.h"
+#include "jsonstream.h"
+#include "proc.h"
+
+struct watch;
+typedef void (*watch_event_fn)(struct watch *w, const char *type, const json_t *obj);
+typedef void (*watch_end_fn)(struct watch *w, struct proc_result *r);
+
+struct watch {
+	struct args cmd;           /* filled by the owner */
+	watch_event_fn on_event;
+	watch_end_fn on_end;
+	void *data;                /* the owner's */
+	struct proc *proc;         /* NULL when not running */
+	struct jsonstream js;
+	int events;                /* events taken from this process */
+	int stopping;              /* watch_stop() was called */
+	char bad[320];             /* why the output is not a watch stream, "" if fine */
+};
+
+/* start the process (w->cmd must be set) */
+void watch_start(uv_loop_t *loop, struct watch *w);
+/* end it; on_end is still called */
+void watch_stop(struct watch *w);
+/* 1 while its process runs */
+int watch_running(const struct watch *w);
+
+#endif
