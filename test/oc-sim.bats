@@ -500,3 +500,275 @@ You can start a new deployment with 'oc rollout latest dc/system-app'."
     run oc sim get replicas.system-app
     assert_output 3
 }
+
+# --- transient and permanent failures of single calls, broken answers, broken watches
+
+@test "fail_read: each KIND's exact text on a named get, then success, state untouched" {
+    fast_init
+    before=$(oc get dc/system-app -o json)
+    declare -A want=(
+        [internal]='Error from server (InternalError): Internal error occurred: etcdserver: request timed out'
+        [timeout]='Error from server (Timeout): the server was unable to return a response in the time allotted, but may still be processing the request (get deploymentconfigs.apps.openshift.io system-app)'
+        [deadline]='Error from server (Timeout): Timeout: request did not complete within requested timeout - context deadline exceeded'
+        [429]='Error from server (TooManyRequests): the server has received too many requests and has asked us to try again later (get deploymentconfigs.apps.openshift.io system-app)'
+        [500]='Error from server (InternalError): an error on the server ("") has prevented the request from succeeding (get deploymentconfigs.apps.openshift.io system-app)'
+        [503]='Error from server (ServiceUnavailable): the server is currently unable to handle the request (get deploymentconfigs.apps.openshift.io system-app)'
+        [504]='Error from server (Timeout): the server was unable to return a response in the time allotted, but may still be processing the request (get deploymentconfigs.apps.openshift.io system-app)'
+        [refused]='The connection to the server api.sim.example.com:6443 was refused - did you specify the right host or port?'
+        [reset]='Unable to connect to the server: read tcp 10.0.0.1:51234->10.0.0.2:6443: read: connection reset by peer'
+        [unauthorized]='error: You must be logged in to the server (Unauthorized)'
+        [forbidden]='Error from server (Forbidden): deploymentconfigs.apps.openshift.io "system-app" is forbidden: User "admin" cannot get resource "deploymentconfigs" in API group "apps.openshift.io" in the namespace "3scale"'
+        [notfound]='Error from server (NotFound): deploymentconfigs.apps.openshift.io "system-app" not found'
+    )
+    for kind in "${!want[@]}"; do
+        oc sim set "fail_read=$kind:1"
+        run oc get dc/system-app -o json -n 3scale
+        assert_failure 1
+        assert_output "${want[$kind]}"
+        run oc get dc/system-app -o json -n 3scale
+        assert_success
+        assert_output "$before"
+    done
+    run oc sim get fail_read
+    assert_output ''
+    run jq -r -s 'map(select(.fault) | .fault) | length' "$OC_SIM_STATE/calls.jsonl"
+    assert_output 12
+}
+
+@test "fail_read: lists, watches, whoami, can-i and project -q get their own texts" {
+    fast_init --set user=dev
+    oc sim set fail_read=503:5
+    run oc get pods -l deploymentconfig=system-app -o json
+    assert_failure 1
+    assert_output 'Error from server (ServiceUnavailable): the server is currently unable to handle the request (get pods)'
+    run oc get dc/system-app -o json -w
+    assert_failure 1
+    assert_output 'Error from server (ServiceUnavailable): the server is currently unable to handle the request (get deploymentconfigs.apps.openshift.io system-app)'
+    run oc whoami
+    assert_output 'Error from server (ServiceUnavailable): the server is currently unable to handle the request (get users.user.openshift.io ~)'
+    run oc auth can-i patch deploymentconfigs -n 3scale
+    assert_failure 1
+    assert_output 'Error from server (ServiceUnavailable): the server is currently unable to handle the request (post selfsubjectaccessreviews.authorization.k8s.io)'
+    run oc project -q
+    assert_failure 1
+    assert_output 'Error from server (ServiceUnavailable): the server is currently unable to handle the request (get projects.project.openshift.io 3scale)'
+    run oc project -q
+    assert_success
+    assert_output 3scale
+    oc sim set fail_read=forbidden:4
+    run oc get pods -l deploymentconfig=system-app -o json
+    assert_output 'Error from server (Forbidden): pods is forbidden: User "dev" cannot list resource "pods" in API group "" in the namespace "3scale"'
+    run oc whoami
+    assert_output 'Error from server (Forbidden): users.user.openshift.io "~" is forbidden: User "dev" cannot get resource "users" in API group "user.openshift.io" at the cluster scope'
+    run oc auth can-i patch deploymentconfigs
+    assert_output 'Error from server (Forbidden): selfsubjectaccessreviews.authorization.k8s.io is forbidden: User "dev" cannot create resource "selfsubjectaccessreviews" in API group "authorization.k8s.io" at the cluster scope'
+    run oc project -q
+    assert_output 'error: you do not have rights to view project "3scale" specified in your config or the project doesn'"'"'t exist'
+    oc sim set fail_read=notfound:2
+    run oc get rc -o json
+    assert_output 'Error from server (NotFound): the server could not find the requested resource (get replicationcontrollers)'
+    run oc whoami
+    assert_output 'Error from server (NotFound): users.user.openshift.io "~" not found'
+    # a client-side error never reaches the server: nothing is consumed
+    oc sim set fail_read=internal:1
+    run oc get widgets
+    assert_output 'error: the server doesn'"'"'t have a resource type "widgets"'
+    run oc sim get fail_read
+    assert_output 'internal:1'
+    # no current project: oc answers locally, nothing is consumed
+    oc sim set project=
+    run oc project -q
+    assert_output 'error: no project has been set'
+    run oc sim get fail_read
+    assert_output 'internal:1'
+}
+
+@test "fail_read: COUNT, sequence, fail_read_match; mutating calls are not counted" {
+    fast_init --set fail_read=internal:2,reset --set fail_read_match=system-sphinx
+    run oc get dc/system-app -o json
+    assert_success
+    run oc annotate dc/system-sphinx a=1
+    assert_success
+    run oc get dc/system-sphinx -o json
+    assert_output --partial 'etcdserver: request timed out'
+    run oc sim get fail_read
+    assert_output 'internal:1,reset:1'
+    run oc get dc system-sphinx -o name
+    assert_output --partial 'etcdserver: request timed out'
+    run oc get dc/system-sphinx -o json
+    assert_failure 1
+    assert_output --partial 'connection reset by peer'
+    run oc get dc/system-sphinx -o json
+    assert_success
+    jq -e '.metadata.annotations.a == "1"' <<<"$output"
+    run jq -r -s 'map(.fault // "-") | join(" ")' "$OC_SIM_STATE/calls.jsonl"
+    assert_output '- - fail_read:internal fail_read:internal fail_read:reset -'
+    # logged out or unreachable: those errors win and nothing is consumed
+    oc sim set fail_read=internal:1 fail_read_match= logged_in=false
+    run oc get dc/system-app
+    assert_output 'error: You must be logged in to the server (Unauthorized)'
+    run oc sim get fail_read
+    assert_output 'internal:1'
+    run oc sim set fail_read=bogus:1
+    assert_failure 2
+}
+
+@test "fail_call: applied or not, timeout and reset texts, a list, set triggers wraps its PATCH error" {
+    fast_init --set 'fail_call=1:applied:timeout,2:reset,3:applied:reset,4:503,5:timeout'
+    run oc annotate dc/system-app a=1
+    assert_failure 1
+    assert_output 'Error from server (Timeout): Timeout: request did not complete within requested timeout - context deadline exceeded'
+    run oc annotate dc/system-app b=1
+    assert_failure 1
+    assert_output 'Unable to connect to the server: read tcp 10.0.0.1:51234->10.0.0.2:6443: read: connection reset by peer'
+    run oc set triggers dc/system-app --from-image=amp-system:2.9 --containers=$APP_C --remove -n 3scale
+    assert_failure 1
+    assert_output 'error: failed to patch build hook: Patch "https://api.sim.example.com:6443/apis/apps.openshift.io/v1/namespaces/3scale/deploymentconfigs/system-app": read tcp 10.0.0.1:51234->10.0.0.2:6443: read: connection reset by peer'
+    run oc set triggers dc/system-app --from-image=amp-system:2.10 --containers=$APP_C -n 3scale
+    assert_failure 1
+    assert_output 'error: failed to patch build hook: the server is currently unable to handle the request (patch deploymentconfigs.apps.openshift.io system-app)'
+    run oc patch dc/system-app --type=merge -p '{"metadata":{"labels":{"x":"y"}}}'
+    assert_failure 1
+    assert_output 'Error from server (Timeout): Timeout: request did not complete within requested timeout - context deadline exceeded'
+    run oc annotate dc/system-app c=1
+    assert_success
+    # 1 and 3 took effect, 2, 4 and 5 did not
+    run oc get dc/system-app -o json
+    jq -e '.metadata.annotations == {"a": "1", "c": "1"}' <<<"$output"
+    jq -e '.spec.triggers == [{"type": "ConfigChange"}] and .metadata.labels.x == null' <<<"$output"
+    run jq -r -s 'map(select(.mutating) | (.fault // "-")) | join(" ")' "$OC_SIM_STATE/calls.jsonl"
+    assert_output 'fail_call:timeout:applied fail_call:reset fail_call:reset:applied fail_call:503 fail_call:timeout -'
+    # the old syntax still works; a refused connection cannot have been applied
+    run oc sim set fail_call=1:applied
+    assert_success
+    run oc sim set fail_call=1:applied:refused
+    assert_failure 2
+    run oc sim set fail_call=1:maybe
+    assert_failure 2
+}
+
+@test "truncate_json and garbage_json: broken -o json answers with exit 0, bad_json_match" {
+    fast_init --set truncate_json=1 --set garbage_json=1 --set bad_json_match=system-sphinx
+    run oc get dc/system-app -o json
+    assert_success
+    jq -e . <<<"$output" >/dev/null
+    run oc get dc/system-sphinx -o name
+    assert_success
+    assert_output 'deploymentconfig.apps.openshift.io/system-sphinx'
+    run oc get dc/system-sphinx -o json
+    assert_success
+    [[ "$output" == '{'* ]]
+    run jq -e . <<<"$output"
+    assert_failure
+    run oc get dc/system-sphinx -o json
+    assert_success
+    assert_line --index 0 '<html><body><h1>502 Bad Gateway</h1>'
+    run oc get dc/system-sphinx -o json
+    assert_success
+    jq -e '.metadata.name == "system-sphinx"' <<<"$output"
+    run oc sim get truncate_json
+    assert_output 0
+    # a watch is never broken this way
+    fast_init --set truncate_json=1 --set watch_max_seconds=0.3
+    run oc get pods -l deploymentconfig=system-app -o json -w
+    jq -e -s 'length == 1' <<<"$output"
+    run oc get pods -l deploymentconfig=system-app -o json
+    assert_success
+    run jq -e . <<<"$output"
+    assert_failure
+}
+
+@test "watch_error: the stream breaks at watch_max_seconds; oc prints the Status and exits 0" {
+    fast_init --set watch_max_seconds=0.5 --set watch_error=2
+    run oc get dc/system-app -o json -w
+    assert_success
+    jq -e -s 'length == 2 and .[0].kind == "DeploymentConfig"' <<<"$output"
+    jq -e -s '.[1] | .kind == "Status" and .apiVersion == "v1" and .status == "Failure" and .reason == "InternalError" and .code == 500' <<<"$output"
+    jq -e -s '.[1].message == "an error on the server (\"unable to decode an event from the watch stream: stream error: stream ID 3; INTERNAL_ERROR; received from peer\") has prevented the request from succeeding"' <<<"$output"
+    jq -e -s '.[1].details.causes | map(.reason) == ["UnexpectedServerResponse", "ClientWatchDecoding"]' <<<"$output"
+    run oc get pods -l deploymentconfig=system-app -o json -w --output-watch-events
+    assert_success
+    assert_line --index 1 --regexp '^\{"type":"ERROR","object":\{"metadata":\{\},"status":"Failure",.*"code":500\}\}$'
+    run oc sim get watch_error
+    assert_output 0
+    # the count is used up: the next watch ends silently
+    run oc get dc/system-app -o json -w
+    jq -e -s 'length == 1' <<<"$output"
+    # the table printer refuses a Status: nothing more is printed
+    oc sim set watch_error=true
+    run oc get dc/system-app -w
+    assert_success
+    assert_line --index 0 --regexp '^NAME +REVISION'
+    [ "${#lines[@]}" -eq 2 ]
+    run oc sim get watch_error
+    assert_output true
+    run jq -r -s 'map(.fault // "-") | join(" ")' "$OC_SIM_STATE/calls.jsonl"
+    assert_output 'watch_error watch_error - watch_error'
+}
+
+@test "watch latency: scheduled changes are printed promptly (generous bound)" {
+    fast_init --set watch_max_seconds=5 --set rollout_seconds=1
+    # arrival time of each line, as seen by the reader
+    python3 -c '
+import sys, time
+for line in sys.stdin:
+    sys.stdout.write("%.6f %s" % (time.time(), line)); sys.stdout.flush()' \
+        < <(oc get pods -l deploymentconfig=system-app -o json -w --output-watch-events --watch-only) \
+        > "$BATS_TEST_TMPDIR/lat" 2>/dev/null &
+    sleep 0.3
+    upgrade_app
+    wait
+    # each printed event against the scheduled time of its change (journal "t")
+    run python3 -c '
+import json, sys
+jt = {}
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    jt[(e["type"], e["object"]["metadata"]["resourceVersion"])] = e["t"]
+lat = []
+for l in open(sys.argv[2]):
+    ta, _, doc = l.partition(" ")
+    e = json.loads(doc)
+    lat.append(float(ta) - jt[(e["type"], e["object"]["metadata"]["resourceVersion"])])
+print(len(lat), max(lat))
+assert len(lat) >= 3 and max(lat) < 1.0, lat' "$OC_SIM_STATE/journal.jsonl" "$BATS_TEST_TMPDIR/lat"
+    assert_success
+}
+
+@test "sim timeline: imports and rollouts at their scheduled times" {
+    fast_init --set double_trigger=system-sidekiq
+    t0=$(date +%s.%N)
+    upgrade_app
+    oc set triggers dc/system-sidekiq --from-image=amp-system:2.9 --containers=system-sidekiq,check-svc --remove
+    oc set triggers dc/system-sidekiq --from-image=amp-system:2.10 --containers=system-sidekiq,check-svc
+    oc sim settle
+    run oc sim timeline
+    assert_success
+    tl=$output
+    jq -e --argjson t0 "$t0" '.initialized < $t0 and .now > $t0' <<<"$tl"
+    jq -e '.imports["2.10"] | .result == "ok" and .generation == 3 and .started < .finished' <<<"$tl"
+    jq -e '.dcs["system-sphinx"] == []' <<<"$tl"
+    jq -e '.dcs["system-app"] | length == 1 and .[0].rollout == 2 and .[0].cause == "ImageChange"' <<<"$tl"
+    jq -e '.dcs["system-app"][0] | .triggered < .started and .started < .complete and .complete < .old_pods_gone and .failed == null' <<<"$tl"
+    jq -e '(.dcs["system-app"][0].started - .imports["2.10"].finished) >= 0' <<<"$tl"
+    # the trigger lag is exact: scheduled times, not the moment a process noticed
+    jq -e '(.dcs["system-app"][0].started - .dcs["system-app"][0].triggered) as $d | $d > 0.099 and $d < 0.101' <<<"$tl"
+    # double trigger: rollout 2 cancelled, rollout 3 completes, both caused by the same change
+    jq -e '.dcs["system-sidekiq"] | map(.rollout) == [2, 3]' <<<"$tl"
+    jq -e '.dcs["system-sidekiq"] | .[0].cancelled and .[0].failed != null and .[0].complete == null and .[0].old_pods_gone == null' <<<"$tl"
+    jq -e '.dcs["system-sidekiq"] | .[1].complete != null and .[1].old_pods_gone != null and .[1].triggered == .[0].triggered' <<<"$tl"
+    # old pods gone = the deletion of the last pod of rollout 1, as the journal shows it
+    gone=$(jq -s '[.[] | select(.type == "DELETED" and .kind == "pods" and .object.metadata.labels.deployment == "system-app-1")] | max_by(.t) | .t' "$OC_SIM_STATE/journal.jsonl")
+    jq -e --argjson g "$gone" '.dcs["system-app"][0].old_pods_gone == $g' <<<"$tl"
+}
+
+@test "call log lines: t, t_end, argv, mutating, exit" {
+    fast_init
+    oc get dc/system-app -o name >/dev/null
+    oc annotate dc/system-app a=1 >/dev/null
+    run oc get dc/nope
+    run jq -e -s 'length == 3 and all(.[]; (.t | type) == "number" and .t_end >= .t and (.argv | type) == "array" and (.exit | type) == "number" and (.mutating | type) == "boolean")' "$OC_SIM_STATE/calls.jsonl"
+    assert_success
+    run jq -c -s 'map([.argv[0], .mutating, .exit])' "$OC_SIM_STATE/calls.jsonl"
+    assert_output '[["get",false,0],["annotate",true,0],["get",false,1]]'
+}
