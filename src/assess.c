@@ -2,6 +2,7 @@
 #include "assess.h"
 #include "util.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,8 +229,10 @@ detect_database(const json_t *const dcs[], int ndcs, const char *from, const cha
 		if (db != DB_AUTO && this != db) {
 			snprintf(why, n, "the system dcs disagree on the database: dc/%s triggers on %s "
 				 "images, dc/%s on %s images",
-				 jstr(jget(dcs[first], "metadata"), "name"), db == DB_ORACLE ? "Oracle" : "non-Oracle",
-				 jstr(jget(dcs[i], "metadata"), "name"), this == DB_ORACLE ? "Oracle" : "non-Oracle");
+				 jstr(jget(dcs[first], "metadata"), "name") ? jstr(jget(dcs[first], "metadata"), "name") : "?",
+				 db == DB_ORACLE ? "Oracle" : "non-Oracle",
+				 jstr(jget(dcs[i], "metadata"), "name") ? jstr(jget(dcs[i], "metadata"), "name") : "?",
+				 this == DB_ORACLE ? "Oracle" : "non-Oracle");
 			return -1;
 		}
 		db = this;
@@ -456,7 +459,7 @@ rollout_assess(const json_t *dc, const json_t *rcs, const json_t *pods, long bas
 	}
 	if (expect_new && v->latest <= baseline) {
 		snprintf(v->waiting, sizeof(v->waiting), "waiting for the image trigger to start rollout #%ld",
-			 baseline + 1);
+			 baseline < LONG_MAX ? baseline + 1 : baseline);
 		return;
 	}
 	if (v->latest == 0) {

@@ -1400,6 +1400,16 @@ test_jsonstream(void)
 		jsonstream_free(&js);
 	}
 
+	current_case = "jsonstream: a chunk boundary inside a multi-byte UTF-8 character (found by fuzz_jsonstream)";
+	jsonstream_init(&js);
+	jsonstream_feed(&js, "{\"a\":\"\xc3", 7);
+	CHECK(jsonstream_next(&js, &doc, &je) == 0);
+	jsonstream_feed(&js, "\xa9\"}\n", 4);
+	CHECK(jsonstream_next(&js, &doc, &je) == 1);
+	CHECK_STR(json_string_value(json_object_get(doc, "a")), "\xc3\xa9");
+	json_decref(doc);
+	jsonstream_free(&js);
+
 	current_case = "jsonstream: a cut document is pending at the end; garbage is an error with its position";
 	jsonstream_init(&js);
 	jsonstream_feed(&js, in, 20);
