@@ -804,6 +804,15 @@ on_is_event(struct watch *wt, const char *type, const json_t *obj)
 		import_stop_watch(e);
 		import_failed(e, &tv);
 		return;
+	case TAG_ABSENT:
+		/* it was added before this wait began: someone removed it since */
+		import_stop_watch(e);
+		report_error("image stream tag " IMAGESTREAM ":%s is gone from the image stream while waiting for its "
+			     "import", e->plan.to);
+		report_hint("check who changed imagestream/" IMAGESTREAM " (oc get imagestream/" IMAGESTREAM " -n %s -o "
+			    "json); re-running adds the tag again", e->ns);
+		stop(e, 1);
+		return;
 	default:
 		progress(e, "waiting for the image import");
 	}
@@ -1285,7 +1294,47 @@ dc_decide(struct batch *b)
 	step_next(e);
 }
 
-/* read the step's dcs with their RCs and pods; also how a failed change is read back */
+/* the dcs read alone: when each still has a trigger to move, that is all it takes;
+ * else read their RCs and pods too, to judge the rollout that is there */
+static void
+dc_decide_quick(struct batch *b)
+{
+	struct engine *e = b->e;
+	int k;
+
+	for (k = 0; k < e->nw; k++) {
+		struct trigger_view tv;
+		const struct dc_spec *spec = &system_dcs[e->w[k].dc];
+
+		trigger_assess(b->slots[k].doc, e->plan.old_tag, e->plan.new_tag, spec->containers, &tv);
+		if (!(tv.has_old || !tv.has_new || !tv.new_containers_ok))
+			break;
+	}
+	if (k < e->nw) {
+		batch_clear(b);
+		for (k = 0; k < e->nw; k++)
+			batch_add_rollout(b, e->w[k].dc);
+		batch_start(b, dc_decide);
+		return;
+	}
+	e->nqueue = 0;
+	for (k = 0; k < e->nw; k++) {
+		struct dcwait *w = &e->w[k];
+		const json_t *dc = b->slots[k].doc;
+		struct trigger_view tv;
+
+		trigger_assess(dc, e->plan.old_tag, e->plan.new_tag, system_dcs[w->dc].containers, &tv);
+		w->baseline = (long)json_integer_value(json_object_get(json_object_get(dc, "status"), "latestVersion"));
+		w->expect_new = !dc_runs_digest(dc, system_dcs[w->dc].containers, e->digest);
+		if (tv.has_old)
+			cmd_trigger(&e->queue[e->nqueue++], &e->plan, e->o->oc, e->ns, w->dc, 1);
+		if (!tv.has_new || !tv.new_containers_ok)
+			cmd_trigger(&e->queue[e->nqueue++], &e->plan, e->o->oc, e->ns, w->dc, 0);
+	}
+	queue_start(e, dc_waits_start, dc_read_state);
+}
+
+/* read the step's dcs; also how a failed change is read back */
 static void
 dc_read_state(struct engine *e)
 {
@@ -1293,8 +1342,8 @@ dc_read_state(struct engine *e)
 
 	batch_clear(&e->main);
 	for (k = 0; k < e->nw; k++)
-		batch_add_rollout(&e->main, e->w[k].dc);
-	batch_start(&e->main, dc_decide);
+		batch_add_dc(&e->main, e->w[k].dc);
+	batch_start(&e->main, dc_decide_quick);
 }
 
 static void
