@@ -106,6 +106,11 @@ struct engine {
 	char waiting_for[256];    /* what it waited for at the last read */
 
 	struct batch main;        /* the reads of the current step */
+	struct batch pre;         /* the next dc step's dcs, read while this one waits */
+	int pre_state;            /* 0 none, 1 reading, 2 read */
+	int pre_step;             /* the step they are for */
+	int pre_wanted;           /* that step waits for them */
+	json_t *pre_docs[2];
 
 	struct args queue[MAXQUEUE];  /* mutating commands, run one after another */
 	int nqueue, qpos;
@@ -279,6 +284,7 @@ finish(struct engine *e, int status)
 	uv_timer_stop(&e->timer);
 	uv_timer_stop(&e->deadline);
 	batch_cancel(&e->main);
+	batch_cancel(&e->pre);
 	for (i = 0; i < 2; i++) {
 		batch_cancel(&e->w[i].b);
 		dcwait_end(&e->w[i]);
@@ -903,6 +909,7 @@ import_step(struct engine *e)
 /* --- the dc steps: move the trigger, then wait for the rollout -------------------------- */
 
 static void dc_read_state(struct engine *e);
+static void pre_start(struct engine *e);
 static void dcwait_start(struct dcwait *w);
 static void dcwait_list(struct dcwait *w, int with_dc);
 
@@ -1002,6 +1009,13 @@ dcwait_assess(struct dcwait *w)
 	rollout_assess(objset_single(&w->sets[K_DC]), rcs, pods, w->baseline, w->expect_new, &rv);
 	json_decref(rcs);
 	json_decref(pods);
+	if (rv.state == ROLLOUT_DONE && w->expect_new &&
+	    !dc_runs_digest(objset_single(&w->sets[K_DC]), system_dcs[w->dc].containers, e->digest)) {
+		/* a rollout newer than we saw is done, but not of the new image (someone else's) */
+		rv.state = ROLLOUT_PROGRESSING;
+		snprintf(rv.waiting, sizeof(rv.waiting), "waiting for the image trigger to put the new image in the "
+			 "pod template");
+	}
 	w->rv = rv;
 	switch (rv.state) {
 	case ROLLOUT_DONE:
@@ -1226,6 +1240,7 @@ dc_waits_start(struct engine *e)
 	for (k = 0; k < e->nw; k++)
 		if (!e->w[k].done)
 			dcwait_start(&e->w[k]);
+	pre_start(e);
 }
 
 /* decide what each dc of the step needs, from a fresh read */
@@ -1294,33 +1309,32 @@ dc_decide(struct batch *b)
 	step_next(e);
 }
 
-/* the dcs read alone: when each still has a trigger to move, that is all it takes;
- * else read their RCs and pods too, to judge the rollout that is there */
+/* the dcs read alone (docs[k] for e->w[k]): when each still has a trigger to move, that
+ * is all it takes; else read their RCs and pods too, to judge the rollout that is there */
 static void
-dc_decide_quick(struct batch *b)
+dc_decide_quick(struct engine *e, json_t *const docs[])
 {
-	struct engine *e = b->e;
 	int k;
 
 	for (k = 0; k < e->nw; k++) {
 		struct trigger_view tv;
 		const struct dc_spec *spec = &system_dcs[e->w[k].dc];
 
-		trigger_assess(b->slots[k].doc, e->plan.old_tag, e->plan.new_tag, spec->containers, &tv);
+		trigger_assess(docs[k], e->plan.old_tag, e->plan.new_tag, spec->containers, &tv);
 		if (!(tv.has_old || !tv.has_new || !tv.new_containers_ok))
 			break;
 	}
 	if (k < e->nw) {
-		batch_clear(b);
+		batch_clear(&e->main);
 		for (k = 0; k < e->nw; k++)
-			batch_add_rollout(b, e->w[k].dc);
-		batch_start(b, dc_decide);
+			batch_add_rollout(&e->main, e->w[k].dc);
+		batch_start(&e->main, dc_decide);
 		return;
 	}
 	e->nqueue = 0;
 	for (k = 0; k < e->nw; k++) {
 		struct dcwait *w = &e->w[k];
-		const json_t *dc = b->slots[k].doc;
+		const json_t *dc = docs[k];
 		struct trigger_view tv;
 
 		trigger_assess(dc, e->plan.old_tag, e->plan.new_tag, system_dcs[w->dc].containers, &tv);
@@ -1334,28 +1348,104 @@ dc_decide_quick(struct batch *b)
 	queue_start(e, dc_waits_start, dc_read_state);
 }
 
+static void
+dc_decide_read(struct batch *b)
+{
+	json_t *docs[2] = { NULL, NULL };
+	int k;
+
+	for (k = 0; k < b->nslots && k < 2; k++)
+		docs[k] = b->slots[k].doc;
+	dc_decide_quick(b->e, docs);
+}
+
+/* the dcs a dc step starting at index needs: 1, or 2 with --parallel */
+static int
+dc_step_width(const struct engine *e, int index)
+{
+	const struct step *s = &e->plan.steps[index];
+
+	if (e->o->parallel && strcmp(system_dcs[s->dc].name, "system-sidekiq") == 0 && index + 1 < e->plan.nsteps &&
+	    e->plan.steps[index + 1].kind == STEP_DC)
+		return 2;
+	return 1;
+}
+
+static void
+pre_clear(struct engine *e)
+{
+	json_decref(e->pre_docs[0]);
+	json_decref(e->pre_docs[1]);
+	e->pre_docs[0] = e->pre_docs[1] = NULL;
+	e->pre_state = 0;
+	e->pre_wanted = 0;
+}
+
+static void
+pre_read(struct batch *b)
+{
+	struct engine *e = b->e;
+	int k;
+
+	for (k = 0; k < b->nslots && k < 2; k++)
+		e->pre_docs[k] = batch_take(b, k);
+	e->pre_state = 2;
+	if (e->pre_wanted) {
+		e->pre_wanted = 0;
+		dc_read_state(e);
+	}
+}
+
+/*
+ * While a dc waits for its rollout, read the dcs of the next dc step: nothing of ours
+ * changes them meanwhile, and the next step then starts with its first change. (A
+ * change by someone else in between is caught by the wait, which also requires the
+ * dc's pod template to run the new image.)
+ */
+static void
+pre_start(struct engine *e)
+{
+	int next = e->step + e->nw, k, n;
+
+	if (e->pre_state || next >= e->plan.nsteps || e->plan.steps[next].kind != STEP_DC)
+		return;
+	n = dc_step_width(e, next);
+	e->pre_state = 1;
+	e->pre_step = next;
+	batch_clear(&e->pre);
+	for (k = 0; k < n; k++)
+		batch_add_dc(&e->pre, e->plan.steps[next + k].dc);
+	batch_start(&e->pre, pre_read);
+}
+
 /* read the step's dcs; also how a failed change is read back */
 static void
 dc_read_state(struct engine *e)
 {
 	int k;
 
+	if (e->pre_state && e->pre_step == e->step && e->attempts == 0) {
+		if (e->pre_state == 1) {
+			e->pre_wanted = 1;
+			return;
+		}
+		dc_decide_quick(e, e->pre_docs);
+		pre_clear(e);
+		return;
+	}
+	pre_clear(e);
 	batch_clear(&e->main);
 	for (k = 0; k < e->nw; k++)
 		batch_add_dc(&e->main, e->w[k].dc);
-	batch_start(&e->main, dc_decide_quick);
+	batch_start(&e->main, dc_decide_read);
 }
 
 static void
 dc_step(struct engine *e)
 {
-	const struct step *s = &e->plan.steps[e->step];
 	int k;
 
-	e->nw = 1;
-	if (e->o->parallel && strcmp(system_dcs[s->dc].name, "system-sidekiq") == 0 && e->step + 1 < e->plan.nsteps &&
-	    e->plan.steps[e->step + 1].kind == STEP_DC)
-		e->nw = 2;
+	e->nw = dc_step_width(e, e->step);
 	for (k = 0; k < e->nw; k++) {
 		struct dcwait *w = &e->w[k];
 
@@ -1973,6 +2063,7 @@ engine_run(const struct options *o)
 	uv_signal_init(&e->loop, &e->sigterm);
 	e->timer.data = e->deadline.data = e->sigint.data = e->sigterm.data = e;
 	batch_init(e, &e->main, NULL);
+	batch_init(e, &e->pre, NULL);
 	for (i = 0; i < 2; i++) {
 		struct dcwait *w = &e->w[i];
 
@@ -1994,6 +2085,7 @@ engine_run(const struct options *o)
 	uv_close((uv_handle_t *)&e->sigint, NULL);
 	uv_close((uv_handle_t *)&e->sigterm, NULL);
 	batch_close(&e->main);
+	batch_close(&e->pre);
 	for (i = 0; i < 2; i++) {
 		batch_close(&e->w[i].b);
 		uv_close((uv_handle_t *)&e->w[i].restart[0], NULL);
@@ -2003,6 +2095,8 @@ engine_run(const struct options *o)
 	if (uv_loop_close(&e->loop) != 0)
 		fprintf(stderr, "3scale-upgrade: internal error: handles left open at exit\n");
 	batch_clear(&e->main);
+	batch_clear(&e->pre);
+	pre_clear(e);
 	for (i = 0; i < 2; i++) {
 		batch_clear(&e->w[i].b);
 		for (k = 0; k < NKINDS; k++)
