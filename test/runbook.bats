@@ -21,9 +21,12 @@ EXAMPLE="$TOP/examples/runbook"
 }
 
 @test "the example runbook's bats suite passes against this build and oc-sim" {
-	# the suite's own tests each set up a simulated cluster; run it as a user would
+	# the suite's own tests each set up a simulated cluster; run it as a user would, its
+	# tests side by side when GNU parallel is there
+	local jobs=()
+	command -v parallel >/dev/null && jobs=(--jobs 4)
 	run env THREESCALE_UPGRADE="$UPGRADE" OC_SIM="$SIM" PATH="/usr/bin:$PATH" \
-		bats --formatter tap "$EXAMPLE/runbook.bats" 3>&-
+		bats --formatter tap "${jobs[@]}" "$EXAMPLE/runbook.bats" 3>&-
 	echo "$output"
 	assert_success
 	refute_line --regexp '^not ok'

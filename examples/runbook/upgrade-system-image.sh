@@ -179,7 +179,8 @@ case $rc in
 *)
 	err "3scale-upgrade status failed (exit $rc)"
 	show_problems "$before"
-	cat "$LOG_DIR/$ns-$stamp-stderr.txt" >&2
+	# no end event: it stopped before its JSON output began (usage, a crash): show stderr
+	[ -n "$(last_event "$before" end)" ] || cat "$LOG_DIR/$ns-$stamp-stderr.txt" >&2
 	exit "$rc"
 	;;
 esac
