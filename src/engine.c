@@ -74,6 +74,7 @@ struct dcwait {
 	struct objset sets[NKINDS];
 	uint64_t floors[NKINDS];  /* each set's maxrv when the running list started */
 	int listing;              /* a list is running */
+	unsigned gen, list_gen;   /* the wait's number, and that of the wait the running list is for */
 	struct watch *watches[NKINDS];
 	int wfails[NKINDS];       /* consecutive watches that ended badly */
 	uv_timer_t restart[NKINDS];
@@ -1175,6 +1176,11 @@ dcwait_listed(struct batch *b)
 	w->listing = 0;
 	if (!w->active)
 		return;
+	if (w->list_gen != w->gen) {
+		/* the list of an earlier wait (another dc) ended: this wait needs its own */
+		dcwait_list(w, 1);
+		return;
+	}
 	for (k = b->nslots == 3 ? K_DC : K_RC; k < NKINDS; k++, i++)
 		changed |= objset_list(&w->sets[k], b->slots[i].doc, w->floors[k]);
 	if (changed)
@@ -1191,6 +1197,7 @@ dcwait_list(struct dcwait *w, int with_dc)
 	if (w->listing || !w->active)
 		return;
 	w->listing = 1;
+	w->list_gen = w->gen;
 	for (k = 0; k < NKINDS; k++)
 		w->floors[k] = w->sets[k].maxrv;
 	batch_clear(&w->b);
@@ -1219,6 +1226,7 @@ dcwait_start(struct dcwait *w)
 		w->wfails[k] = 0;
 	}
 	w->active = 1;
+	w->gen++;
 	for (k = 0; k < NKINDS; k++)
 		dcwait_watch(w, k);
 	dcwait_list(w, 0);
