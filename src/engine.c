@@ -833,8 +833,9 @@ watch_ended(struct engine *e, struct watch *wt, struct proc_result *r, int *fail
 	enum oc_error k = oc_error_classify(r->spawn_error, r->exit_status, r->term_signal, r->timed_out, r->err);
 
 	args_subject(&wt->cmd, subj, sizeof(subj));
-	if (k == OCE_NONE && !wt->bad[0] && wt->events > 0) {
-		/* the server closed the watch, as it may at any time: reconnect at once */
+	if ((k == OCE_NONE || r->timed_out) && !wt->bad[0] && wt->events > 0) {
+		/* the server closed the watch, as it may at any time, or it reached its
+		 * deadline (--call-timeout) while healthy: reconnect at once */
 		*fails = 0;
 		return 0;
 	}
@@ -884,7 +885,7 @@ import_watch_start(struct engine *e)
 	wt->on_end = on_is_end;
 	wt->data = e;
 	e->iswatch = wt;
-	watch_start(&e->loop, wt);
+	watch_start(&e->loop, wt, e->o->call_timeout_ms);
 }
 
 static void
@@ -1164,7 +1165,7 @@ dcwait_watch(struct dcwait *w, int k)
 	wt->on_end = on_dc_watch_end;
 	wt->data = w;
 	w->watches[k] = wt;
-	watch_start(&e->loop, wt);
+	watch_start(&e->loop, wt, e->o->call_timeout_ms);
 }
 
 static void

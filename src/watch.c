@@ -50,14 +50,13 @@ on_done(struct proc_result *r, void *arg)
 }
 
 void
-watch_start(uv_loop_t *loop, struct watch *w)
+watch_start(uv_loop_t *loop, struct watch *w, uint64_t timeout_ms)
 {
 	jsonstream_init(&w->js);
 	w->events = 0;
 	w->stopping = 0;
 	w->bad[0] = '\0';
-	/* no deadline: a watch runs until oc or the owner ends it */
-	w->proc = proc_spawn_stream(loop, w->cmd.v, 0, on_out, on_done, w);
+	w->proc = proc_spawn_stream(loop, w->cmd.v, timeout_ms, on_out, on_done, w);
 }
 
 void

@@ -33,8 +33,9 @@ struct watch {
 	char bad[320];             /* why the output is not a watch stream, "" if fine */
 };
 
-/* start the process (w->cmd must be set) */
-void watch_start(uv_loop_t *loop, struct watch *w);
+/* start the process (w->cmd must be set); it is killed after timeout_ms (0: never) and
+ * then ends like a watch the server closed, with res->timed_out set */
+void watch_start(uv_loop_t *loop, struct watch *w, uint64_t timeout_ms);
 /* end it; on_end is still called */
 void watch_stop(struct watch *w);
 /* 1 while its process runs */
