@@ -72,7 +72,6 @@ The package also ships oc-sim, a stateful simulator of oc and of a 3scale
 set(CPACK_PACKAGE_HOMEPAGE_URL "https://example.com/3scale-upgrade")
 
 set(CPACK_GENERATOR "DEB")
-set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION "admin")
