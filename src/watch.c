@@ -27,6 +27,16 @@ on_out(const char *data, size_t n, void *arg)
 			proc_kill(w->proc, SIGTERM);
 			return;
 		}
+		if (strcmp(type, "ERROR") == 0) {
+			/* the stream broke: client-go hands the server's Status on as an event, and
+			 * oc then exits 0 as if the server had closed the watch */
+			const char *msg = json_string_value(json_object_get(obj, "message"));
+
+			snprintf(w->bad, sizeof(w->bad), "an ERROR event (%.250s)", msg ? msg : "no message");
+			json_decref(doc);
+			proc_kill(w->proc, SIGTERM);
+			return;
+		}
 		w->events++;
 		w->on_event(w, type, obj);
 		json_decref(doc);
