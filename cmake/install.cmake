@@ -37,12 +37,9 @@ endif()
 
 install(FILES completion/3scale-upgrade DESTINATION "${THREESCALE_BASH_COMPLETION_DIR}")
 
-# documentation; docs written later (events.md, ...) are picked up at the next configure
-foreach(_doc README.md docs/design.md docs/oc-sim.md docs/events.md docs/runbook.md)
-  if(EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/${_doc}")
-    install(FILES "${_doc}" DESTINATION "${THREESCALE_DOCDIR}")
-  endif()
-endforeach()
+# documentation: README.md and every docs/*.md (a new one is picked up at the next configure)
+file(GLOB _docs "${CMAKE_CURRENT_SOURCE_DIR}/docs/*.md")
+install(FILES README.md ${_docs} DESTINATION "${THREESCALE_DOCDIR}")
 if(EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/examples/runbook")
   install(FILES examples/runbook/runbook.bats examples/runbook/README.md
     DESTINATION "${THREESCALE_DOCDIR}/examples/runbook" OPTIONAL)

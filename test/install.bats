@@ -42,6 +42,7 @@ setup_file() {
 	[ -f "$doc/README.md" ]
 	[ -f "$doc/oc-sim.md" ]
 	[ -f "$doc/runbook.md" ]
+	[ -f "$doc/events.md" ]
 	[ -x "$doc/examples/runbook/upgrade-system-image.sh" ]
 	[ -f "$doc/examples/runbook/runbook.bats" ]
 }
