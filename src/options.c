@@ -203,7 +203,7 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 {
 	const char *timeout = NULL, *call_timeout = NULL, *output = "text", *database = "auto", *env_oc;
 	const char *color = "auto";
-	int c, oc_given = 0, verbose = 0, quiet = 0;
+	int c, oc_given = 0, verbose = 0, quiet = 0, help_subject = 0;
 	size_t i;
 
 	memset(o, 0, sizeof(*o));
@@ -218,7 +218,7 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:n:o:yhvq", longopts, NULL)) != -1 ||
-	       (optind < argc && (o->command == CMD_NONE || (o->command == CMD_HELP && o->help_command == CMD_NONE)))) {
+	       (optind < argc && (o->command == CMD_NONE || (o->command == CMD_HELP && !help_subject)))) {
 		if (c == -1) {
 			/* a non-option: the command (or help's subject); options may follow it */
 			const char *word = argv[optind++];
@@ -227,13 +227,15 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 			for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 				if (strcmp(word, commands[i].name) == 0)
 					found = commands[i].cmd;
-			if (found == CMD_NONE || (o->command == CMD_HELP && found == CMD_HELP)) {
+			if (found == CMD_NONE) {
 				snprintf(err, errlen, "unknown command '%s' (commands: plan, run, status, scale-down, help)",
 					 word);
 				return -1;
 			}
 			if (o->command == CMD_HELP) {
-				o->help_command = found;
+				/* `help help` is the program's help */
+				o->help_command = found == CMD_HELP ? CMD_NONE : found;
+				help_subject = 1;
 				continue;
 			}
 			o->command = found;
