@@ -27,6 +27,7 @@
 #define RELIST_MIN_MS 2000          /* a wait that heard nothing for this long reads again */
 #define RELIST_MAX_MS 16000         /* ... doubling up to this */
 #define WATCH_RESTART_CAP_MS 8000   /* the longest delay before a failed watch starts again */
+#define KILL_GRACE_MS 3000          /* after SIGTERM, the time an oc child has before SIGKILL */
 
 struct engine;
 struct batch;
@@ -274,6 +275,13 @@ static void batch_cancel(struct batch *b);
 static void dcwait_end(struct dcwait *w);
 
 static void
+on_grace(uv_timer_t *t)
+{
+	(void)t;
+	proc_kill_all(SIGKILL);
+}
+
+static void
 finish(struct engine *e, int status)
 {
 	int i;
@@ -295,8 +303,11 @@ finish(struct engine *e, int status)
 		watch_stop(e->iswatch);
 		e->iswatch = NULL;
 	}
-	/* reads still running belong to a batch that no longer matters */
+	/* reads still running belong to a batch that no longer matters; an oc that does
+	 * not end on SIGTERM gets SIGKILL after a grace period */
 	proc_kill_all(SIGTERM);
+	uv_timer_start(&e->timer, on_grace, KILL_GRACE_MS, 0);
+	uv_unref((uv_handle_t *)&e->timer);
 }
 
 /* stop with status, saying what is done and how to continue */
@@ -839,7 +850,7 @@ watch_ended(struct engine *e, struct watch *wt, struct proc_result *r, int *fail
 		*fails = 0;
 		return 0;
 	}
-	if (k != OCE_NONE && !oc_error_retryable(k)) {
+	if (k != OCE_NONE && !oc_error_retryable(k) && !wt->bad[0]) {
 		char msg[1536];
 
 		oc_failed(e, &wt->cmd, r, msg, sizeof(msg));

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define PIPE_GRACE_MS 2000  /* after the child exited, how long its pipes may stay open */
+
 struct buf {
 	char *data;
 	size_t len, cap;
@@ -18,7 +20,8 @@ struct proc {
 	struct buf outbuf, errbuf;
 	int open;             /* handles not yet closed */
 	int exited;           /* exit callback seen (or spawn failed) */
-	int eofs;             /* pipes that reached EOF */
+	int eofs;             /* pipes that reached EOF (or were given up) */
+	int out_done, err_done;
 	int spawned;
 	uint64_t started;
 	struct proc_result res;
@@ -39,6 +42,12 @@ on_close(uv_handle_t *h)
 	if (--p->open > 0)
 		return;
 	p->res.elapsed_ms = now_ms() - p->started;
+	if (p->on_out) {
+		/* streamed: the buffer holds only the last chunk, already delivered */
+		free(p->outbuf.data);
+		p->outbuf.data = NULL;
+		p->outbuf.len = 0;
+	}
 	p->res.out = p->outbuf.data ? p->outbuf.data : xstrdup("");
 	p->res.outlen = p->outbuf.len;
 	p->res.err = p->errbuf.data ? p->errbuf.data : xstrdup("");
@@ -62,6 +71,29 @@ maybe_finish(struct proc *p)
 }
 
 static void
+pipe_done(struct proc *p, uv_pipe_t *pipe)
+{
+	int *done = pipe == &p->out ? &p->out_done : &p->err_done;
+
+	if (*done)
+		return;
+	*done = 1;
+	uv_read_stop((uv_stream_t *)pipe);
+	uv_close((uv_handle_t *)pipe, on_close);
+	p->eofs++;
+}
+
+static void
+on_pipes_held(uv_timer_t *t)
+{
+	struct proc *p = t->data;
+
+	pipe_done(p, &p->out);
+	pipe_done(p, &p->err);
+	maybe_finish(p);
+}
+
+static void
 on_child_exit(uv_process_t *h, int64_t status, int signum)
 {
 	struct proc *p = h->data;
@@ -70,6 +102,9 @@ on_child_exit(uv_process_t *h, int64_t status, int signum)
 	p->res.exit_status = status;
 	p->res.term_signal = signum;
 	uv_timer_stop(&p->timer);
+	/* a process it left behind may hold the pipes open: give up on them after a while */
+	if (p->eofs < 2)
+		uv_timer_start(&p->timer, on_pipes_held, PIPE_GRACE_MS, 0);
 	maybe_finish(p);
 }
 
@@ -105,9 +140,7 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	if (n == 0)
 		return;
 	/* UV_EOF or a read error: either way this pipe is done */
-	uv_read_stop(s);
-	uv_close((uv_handle_t *)s, on_close);
-	p->eofs++;
+	pipe_done(p, (uv_pipe_t *)s);
 	maybe_finish(p);
 }
 
@@ -162,6 +195,7 @@ proc_spawn_stream(uv_loop_t *loop, char *const argv[], uint64_t timeout_ms, proc
 		p->res.spawn_error = r;
 		p->exited = 1;
 		p->eofs = 2;
+		p->out_done = p->err_done = 1;
 		uv_close((uv_handle_t *)&p->out, on_close);
 		uv_close((uv_handle_t *)&p->err, on_close);
 		maybe_finish(p);

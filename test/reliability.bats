@@ -1,0 +1,266 @@
+#!/usr/bin/env bats
+# Reliability: the program against oc-sim's faults. Each test has its own simulated
+# project; docs/reliability.md has the fault matrix these tests cover.
+
+load test_helper
+
+setup() {
+	common_setup
+}
+
+# fast_init [sim init options]: very short rollouts, for tests that run many upgrades
+fast_init() {
+	"$SIM" sim init --namespace 3scale \
+		--set rollout_seconds=0.3 --set terminate_seconds=0.2 \
+		--set trigger_lag_seconds=0.1 --set import_seconds=0.1 --set watch_max_seconds=3 "$@" >/dev/null
+}
+
+# the documented end state, and exactly one new rollout (#2) per dc
+assert_final_state() {
+	assert_upgraded ""
+	local dc v
+	for dc in system-app system-sidekiq system-sphinx; do
+		v=$(dc_field "$dc" "d['status']['latestVersion']")
+		[ "$v" = 2 ] || fail "dc/$dc: latestVersion $v, expected 2 (one new rollout)"
+	done
+}
+
+# no mutating command was applied twice
+assert_no_repeated_change() {
+	run bash -c "'$SIM' sim calls --mutating | sort | uniq -d"
+	assert_output ""
+}
+
+# a wrapper `oc` in $BATS_TEST_TMPDIR/cut that SIGKILLs the program right after its
+# oc call number $CUT has ended (watches are not counted: they end when the program
+# ends them)
+make_cutter() {
+	local dir=$BATS_TEST_TMPDIR/cut
+	mkdir -p "$dir"
+	{
+		echo '#!/bin/bash'
+		echo 'for a in "$@"; do [ "$a" = -w ] && exec "'"$SIM"'" "$@"; done'
+		echo 'n=$(flock "'"$dir"'/lock" bash -c '\''n=$(( $(cat "'"$dir"'/count" 2>/dev/null || echo 0) + 1 )); echo $n >"'"$dir"'/count"; echo $n'\'')'
+		echo '"'"$SIM"'" "$@"'
+		echo 'rc=$?'
+		echo '[ "$n" = "$CUT" ] && kill -KILL $PPID'
+		echo 'exit $rc'
+	} >"$dir/oc"
+	chmod +x "$dir/oc"
+}
+
+@test "SIGKILL after any single oc call: re-running run finishes, each change applied once, documented state" {
+	local cut=1 step=${CUT_STEP:-1} walked=0
+	# the sanitizer build is slower: it walks every 4th cut point
+	[[ "$UPGRADE" == *asan* ]] && step=${CUT_STEP:-4}
+	make_cutter
+	while :; do
+		fast_init
+		rm -f "$BATS_TEST_TMPDIR/cut/count"
+		CUT=$cut PATH="$BATS_TEST_TMPDIR/cut:$PATH" run "$UPGRADE" run -n 3scale --yes 3>&-
+		# the run ended before oc call number $cut: every cut point was walked
+		[ "$status" -eq 0 ] && break
+		[ "$status" -eq 137 ] || fail "cut after call $cut: exit $status, not killed: $output"
+		run upgrade run -n 3scale --yes
+		[ "$status" -eq 0 ] || fail "re-run after a cut after call $cut: exit $status: $output"
+		assert_final_state
+		assert_no_repeated_change
+		walked=$((walked + 1))
+		cut=$((cut + step))
+	done
+	# a full run makes some 40 oc calls besides its watches
+	[ "$cut" -gt 25 ] || fail "only $cut cut points: the run is shorter than expected"
+	echo "# walked $walked cut points (every $step of $((cut - 1))+ oc calls)" >&3
+}
+
+@test "SIGINT during a rollout wait: oc children ended, done steps and the resume command, exit 130" {
+	"$SIM" sim init --namespace 3scale --set rollout_seconds=60 --set trigger_lag_seconds=0.1 \
+		--set import_seconds=0.1 >/dev/null
+	"$UPGRADE" run -n 3scale --yes >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	local pid=$! children rc=0
+	for _ in $(seq 1 300); do
+		grep -q "system-app --from-image=amp-system:2.10" "$BATS_TEST_TMPDIR/out" && break
+		sleep 0.1
+	done
+	sleep 1
+	children=$(pgrep -P "$pid" | tr '\n' ' ')
+	[ -n "$children" ] || fail "no oc child while waiting"
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 130 ] || fail "exit $rc: $(cat "$BATS_TEST_TMPDIR/out")"
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output --partial "interrupted by SIGINT"
+	assert_output --partial "done: tag, import"
+	assert_output --partial "to continue, re-run: 3scale-upgrade run -n 3scale --from 2.9 --to 2.10 --database other"
+	# the watches it ran are gone
+	local c
+	for c in $children; do
+		! kill -0 "$c" 2>/dev/null || fail "oc child $c left running"
+	done
+}
+
+@test "an oc child that ignores SIGTERM is killed after a grace period; a second SIGINT exits at once" {
+	# a wrapper oc whose trigger changes ignore SIGTERM and hang
+	local dir=$BATS_TEST_TMPDIR/stubborn
+	mkdir -p "$dir"
+	{
+		echo '#!/bin/bash'
+		echo 'if [ "$1" = set ]; then trap "" TERM; sleep 60; exit 1; fi'
+		echo 'exec "'"$SIM"'" "$@"'
+	} >"$dir/oc"
+	chmod +x "$dir/oc"
+	sim_init >/dev/null
+	local pid rc start
+	PATH="$dir:$PATH" "$UPGRADE" run -n 3scale --yes >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	pid=$!
+	for _ in $(seq 1 300); do
+		grep -q "oc set triggers" "$BATS_TEST_TMPDIR/out" && break
+		sleep 0.1
+	done
+	sleep 0.5
+	# SIGTERM: the stubborn child is killed after the grace period, exit 143
+	start=$SECONDS
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 143 ] || fail "exit $rc: $(cat "$BATS_TEST_TMPDIR/out")"
+	[ $((SECONDS - start)) -lt 30 ] || fail "took $((SECONDS - start)) s to stop"
+	# again, with SIGTERM twice: the second one exits at once
+	PATH="$dir:$PATH" "$UPGRADE" run -n 3scale --yes >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	pid=$!
+	for _ in $(seq 1 300); do
+		grep -q "oc set triggers" "$BATS_TEST_TMPDIR/out" && break
+		sleep 0.1
+	done
+	sleep 0.5
+	kill -TERM "$pid"
+	sleep 0.2
+	kill -TERM "$pid" 2>/dev/null || true
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 143 ] || fail "exit $rc: $(cat "$BATS_TEST_TMPDIR/out")"
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_output --partial "SIGTERM again: exiting at once"
+}
+
+@test "transient errors on reads are retried with backoff: status succeeds for every kind" {
+	local kind
+	for kind in internal timeout 429 500 503 504 refused reset; do
+		sim_init --set fail_read="$kind:2" --set fail_read_match="get dc/system-sidekiq" >/dev/null
+		run --separate-stderr upgrade status -n 3scale
+		[ "$status" -eq 1 ] || fail "$kind: exit $status: $stderr"
+		assert_output --partial "upgrade not complete"
+		[[ "$stderr" == *"'oc get dc/system-sidekiq' failed"*"trying again"* ]] ||
+			fail "$kind: no retry message: $stderr"
+		[ "$(grep -c "trying again" <<<"$stderr")" -eq 2 ] || fail "$kind: not 2 retries: $stderr"
+	done
+}
+
+@test "transient errors during a run's waits and watches: the run finishes in the documented state" {
+	sim_init --set fail_read="internal:3,503:2,reset:2" --set fail_read_match="deploymentconfig=system-app" >/dev/null
+	run --separate-stderr upgrade run -n 3scale --yes
+	assert_success
+	[[ "$stderr" == *"trying again"* || "$stderr" == *"watching again"* ]] || fail "no retry seen: $stderr"
+	assert_final_state
+	assert_no_repeated_change
+}
+
+@test "Forbidden, Unauthorized and NotFound on a read are not retried: exit 1 with oc's message and a hint" {
+	local kind hint
+	for kind in forbidden unauthorized notfound; do
+		case $kind in
+		forbidden) hint="ask for edit rights on project 3scale" ;;
+		unauthorized) hint="log in again with 'oc login'" ;;
+		notfound) hint="check the namespace" ;;
+		esac
+		sim_init --set fail_read="$kind:1" \
+			--set fail_read_match="get rc -l openshift.io/deployment-config.name=system-app -n 3scale -o json" >/dev/null
+		run --separate-stderr upgrade run -n 3scale --yes
+		[ "$status" -eq 1 ] || fail "$kind: exit $status: $stderr"
+		[[ "$stderr" != *"trying again"* ]] || fail "$kind was retried: $stderr"
+		[[ "$stderr" == *"error: 'oc get rc' failed (exit 1)"* ]] || fail "$kind: $stderr"
+		[[ "$stderr" == *"hint: $hint"* ]] || fail "$kind: no hint '$hint': $stderr"
+		[[ "$stderr" == *"to continue, fix the cause and re-run: 3scale-upgrade run"* ]] || fail "$kind: $stderr"
+	done
+}
+
+@test "a change that took effect but reported a timeout is read back, not repeated" {
+	# mutating call 2 is system-app's trigger removal
+	sim_init --set fail_call=2:applied:timeout >/dev/null
+	run --separate-stderr upgrade run -n 3scale --yes
+	assert_success
+	[[ "$stderr" == *"reading the state back"* ]] || fail "no read back: $stderr"
+	assert_final_state
+	assert_no_repeated_change
+}
+
+@test "a change that failed without effect is read back, then applied once more" {
+	# mutating call 3 is system-app's trigger add
+	sim_init --set fail_call=3:internal >/dev/null
+	run --separate-stderr upgrade run -n 3scale --yes
+	assert_success
+	[[ "$stderr" == *"reading the state back"* ]] || fail "no read back: $stderr"
+	assert_final_state
+	run bash -c "'$SIM' sim calls --mutating | grep -c 'system-app --from-image=amp-system:2.10'"
+	assert_output 2
+}
+
+@test "a change refused as Forbidden stops at once with the hint, not retried" {
+	sim_init --set fail_call=2:forbidden >/dev/null
+	run --separate-stderr upgrade run -n 3scale --yes
+	assert_failure 1
+	[[ "$stderr" != *"reading the state back"* ]] || fail "$stderr"
+	[[ "$stderr" == *"hint: ask for edit rights on project 3scale"* ]] || fail "$stderr"
+}
+
+@test "an oc call that passes --call-timeout is killed, reported, and the read tried again" {
+	# a wrapper oc that hangs on the first read of system-sphinx's RCs
+	local dir=$BATS_TEST_TMPDIR/slow
+	mkdir -p "$dir"
+	{
+		echo '#!/bin/bash'
+		echo 'if [[ "$*" == "get rc -l openshift.io/deployment-config.name=system-sphinx -n 3scale -o json" ]] &&'
+		echo '   mkdir "'"$dir"'/once" 2>/dev/null; then exec sleep 60; fi'
+		echo 'exec "'"$SIM"'" "$@"'
+	} >"$dir/oc"
+	chmod +x "$dir/oc"
+	sim_init >/dev/null
+	PATH="$dir:$PATH" run --separate-stderr "$UPGRADE" status -n 3scale --call-timeout 8s 3>&-
+	[ "$status" -eq 1 ] || fail "exit $status: $stderr"
+	[[ "$stderr" == *"'oc get rc' failed: did not finish within 8.0s (--call-timeout) and was killed; trying again"* ]] ||
+		fail "$stderr"
+	assert_output --partial "upgrade not complete"
+}
+
+@test "watches that the server closes early, or that break, are reconnected: the run finishes" {
+	sim_init --set watch_max_seconds=0.3 >/dev/null
+	run --separate-stderr upgrade run -n 3scale --yes
+	assert_success
+	assert_final_state
+	sim_init --set watch_error=4 --set watch_max_seconds=0.5 --set rollout_seconds=2 >/dev/null
+	run --separate-stderr upgrade run -n 3scale --yes
+	assert_success
+	[[ "$stderr" == *"watching again"* ]] || fail "no reconnect message: $stderr"
+	assert_final_state
+}
+
+@test "truncated or non-JSON output from oc: a clear error naming the command, then a retry" {
+	sim_init --set truncate_json=1 --set bad_json_match="get dc/system-app" >/dev/null
+	run --separate-stderr upgrade status -n 3scale
+	[ "$status" -eq 1 ] || fail "exit $status: $stderr"
+	[[ "$stderr" == *"'oc get dc/system-app' failed: printed output that is not valid JSON"*"trying again"* ]] ||
+		fail "$stderr"
+	sim_init --set garbage_json=1 --set bad_json_match="get imagestream/amp-system" >/dev/null
+	run --separate-stderr upgrade status -n 3scale
+	[ "$status" -eq 1 ] || fail "exit $status: $stderr"
+	[[ "$stderr" == *"'oc get imagestream/amp-system' failed: printed output that is not valid JSON"* ]] || fail "$stderr"
+}
+
+@test "a namespace that looks like an option is an error, never an oc flag" {
+	sim_init >/dev/null
+	run upgrade run --yes -n --all-namespaces
+	assert_failure 2
+	assert_output --partial "invalid namespace '--all-namespaces'"
+	run "$SIM" sim calls
+	assert_output ""
+}
