@@ -237,7 +237,7 @@ make_cutter() {
 	run --separate-stderr upgrade run -n 3scale --yes
 	assert_success
 	assert_final_state
-	sim_init --set watch_error=4 --set watch_max_seconds=0.5 --set rollout_seconds=2 >/dev/null
+	sim_init --set watch_error=4 --set watch_max_seconds=0.3 --set rollout_seconds=4 >/dev/null
 	run --separate-stderr upgrade run -n 3scale --yes
 	assert_success
 	[[ "$stderr" == *"watching again"* ]] || fail "no reconnect message: $stderr"
