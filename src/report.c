@@ -6,9 +6,58 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
-static int json_mode;
+#ifndef VERSION
+#define VERSION "0.1.0"
+#endif
+
+#define MAXOPEN 8               /* steps under way at once */
+#define MAXLIVE 8               /* rollouts followed at once */
+#define LINE_MIN_MS 1000        /* not a terminal: a rollout's line at most once a second */
+#define LINE_QUIET_MS 10000     /* ... and at least every 10 s while nothing changes */
+#define INDENT "      "
+
+#define SGR_RED "\033[31m"
+#define SGR_GREEN "\033[32m"
+#define SGR_YELLOW "\033[33m"
+#define SGR_CYAN "\033[36m"
+#define SGR_BOLD "\033[1m"
+#define SGR_RESET "\033[0m"
+
+/* a step between report_step_start and report_step_end */
+struct open_step {
+	int used;
+	int index, total;
+	enum step_kind kind;
+	char id[32];
+	uint64_t t0;
+	char error[512];        /* the first error reported while it was open */
+	char waiting[256];      /* its wait's last message (text: shown in the status line) */
+};
+
+/* a rollout followed by report_rollout */
+struct live {
+	int used;
+	int index;              /* its step, -1 if none */
+	char dc[64];
+	char facts[512];        /* text: the state last reported, as shown */
+	uint64_t elapsed_ms;    /* the elapsed time last reported */
+	uint64_t seen_ms;       /* when (now_ms) */
+	char key[1024];         /* the state last printed or emitted, elapsed time left out */
+	uint64_t printed_ms;    /* its elapsed time then */
+	int printed;
+	char text[1088];        /* terminal: the current line, elapsed time included */
+};
+
 static struct report_config cfg;
+static struct open_step open_steps[MAXOPEN];
+static struct live lives[MAXLIVE];
+static int shown;                       /* the status line is on the terminal */
+static int ended;                       /* report_end was called: no more events */
+static int nerrors, nwarnings, nretries;
+static json_t *status_ids[3];           /* status: ids done, pending, failed */
 
 static const char *const status_names[] = { "done", "skipped", "failed", "pending" };
 
@@ -16,14 +65,160 @@ void
 report_init(const struct report_config *c)
 {
 	cfg = *c;
-	json_mode = c->json;
 }
 
 int
 report_json(void)
 {
-	return json_mode;
+	return cfg.json;
 }
+
+/* --- text output: colour and the status line ------------------------------------ */
+
+static int
+quiet(void)
+{
+	return cfg.verbosity < 0;
+}
+
+static const char *
+sgr(const char *code)
+{
+	return cfg.color ? code : "";
+}
+
+static const char *
+reset(void)
+{
+	return cfg.color ? SGR_RESET : "";
+}
+
+static size_t
+columns(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+/* take the status line off the terminal */
+static void
+erase(void)
+{
+	if (shown) {
+		fputs("\r\033[K", stdout);
+		shown = 0;
+	}
+	fflush(stdout);
+}
+
+/* write the status line: every followed rollout, cut to the terminal's width */
+static void
+draw(void)
+{
+	char buf[2048];
+	size_t len, width;
+	int i, n = 0;
+
+	if (cfg.json || !cfg.tty || quiet())
+		return;
+	strlcopy(buf, INDENT, sizeof(buf));
+	for (i = 0; i < MAXLIVE; i++) {
+		if (!lives[i].used || !lives[i].text[0])
+			continue;
+		len = strlen(buf);
+		snprintf(buf + len, sizeof(buf) - len, "%s%s", n++ ? " | " : "", lives[i].text);
+	}
+	if (!n) {
+		erase();
+		return;
+	}
+	width = columns();
+	if (strlen(buf) > width - 1)
+		buf[width - 1] = '\0';
+	fputs("\r\033[K", stdout);
+	fputs(buf, stdout);
+	fflush(stdout);
+	shown = 1;
+}
+
+/* a line on stdout, under the status line */
+static void
+out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+out(const char *fmt, ...)
+{
+	va_list ap;
+
+	erase();
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	draw();
+}
+
+/* --- open steps and followed rollouts -------------------------------------------- */
+
+static struct open_step *
+open_find(int index)
+{
+	int i;
+
+	for (i = 0; i < MAXOPEN; i++)
+		if (open_steps[i].used && open_steps[i].index == index)
+			return &open_steps[i];
+	return NULL;
+}
+
+static void
+lives_drop(int index)
+{
+	int i;
+
+	for (i = 0; i < MAXLIVE; i++)
+		if (lives[i].used && lives[i].index == index)
+			lives[i].used = 0;
+}
+
+static struct live *
+live_get(const char *dc, int index)
+{
+	struct live *free_slot = NULL;
+	int i;
+
+	for (i = 0; i < MAXLIVE; i++) {
+		if (lives[i].used && strcmp(lives[i].dc, dc) == 0 && lives[i].index == index)
+			return &lives[i];
+		if (lives[i].used && strcmp(lives[i].dc, dc) == 0)
+			lives[i].used = 0;      /* the same dc in another step: a new rollout wait */
+		if (!lives[i].used && !free_slot)
+			free_slot = &lives[i];
+	}
+	if (free_slot) {
+		memset(free_slot, 0, sizeof(*free_slot));
+		free_slot->used = 1;
+		free_slot->index = index;
+		strlcopy(free_slot->dc, dc, sizeof(free_slot->dc));
+	}
+	return free_slot;
+}
+
+static int
+has_live(int index)
+{
+	int i;
+
+	for (i = 0; i < MAXLIVE; i++)
+		if (lives[i].used && lives[i].index == index)
+			return 1;
+	return 0;
+}
+
+/* --- JSON ---------------------------------------------------------------------- */
 
 /* print one event as a compact line on stdout; steals ev */
 static void
@@ -33,6 +228,10 @@ emit(json_t *ev)
 
 	if (!ev)
 		return;
+	if (ended) {
+		json_decref(ev);
+		return;
+	}
 	s = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (s) {
 		fputs(s, stdout);
@@ -54,18 +253,35 @@ argv_json(const struct args *a)
 	return arr;
 }
 
+/* a new event, with "index" and "id" of the open step s (none if NULL) */
+static json_t *
+step_event(const char *name, const struct open_step *s)
+{
+	json_t *ev = json_object();
+
+	json_object_set_new(ev, "event", json_string(name));
+	if (s) {
+		json_object_set_new(ev, "index", json_integer(s->index + 1));
+		json_object_set_new(ev, "id", json_string(s->id));
+	}
+	return ev;
+}
+
+/* --- the run ------------------------------------------------------------------- */
+
 void
 report_begin(const char *command, const char *ns, const struct plan *p, int detected)
 {
-	if (json_mode) {
-		emit(json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:b}", "event", "start", "command", command,
-			       "namespace", ns, "from", p->from, "to", p->to,
+	if (cfg.json) {
+		emit(json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:b}", "event", "start", "command", command,
+			       "version", VERSION, "namespace", ns, "from", p->from, "to", p->to,
 			       "database", database_name(p->db), "database_detected", detected));
 		return;
 	}
-	printf("3scale-upgrade %s: namespace %s, %s -> %s, database %s%s\n", command, ns ? ns : "(current)",
-	       p->from, p->to, database_name(p->db), detected ? " (detected)" : "");
-	fflush(stdout);
+	if (quiet())
+		return;
+	out("3scale-upgrade %s: namespace %s, %s -> %s, database %s%s\n", command, ns ? ns : "(current)",
+	    p->from, p->to, database_name(p->db), detected ? " (detected)" : "");
 }
 
 static const char *
@@ -88,7 +304,8 @@ report_plan(const struct plan *p, const char *oc, const char *ns, int detected)
 	json_t *steps = NULL;
 	int i, j, n;
 
-	if (json_mode)
+	erase();
+	if (cfg.json)
 		steps = json_array();
 	else
 		printf("# 3scale %s -> %s in %s, database %s%s\n", p->from, p->to,
@@ -98,12 +315,12 @@ report_plan(const struct plan *p, const char *oc, const char *ns, int detected)
 		const char *note = wait_note(s);
 
 		n = plan_step_commands(p, s, oc, ns, cmds, 4);
-		if (json_mode) {
+		if (cfg.json) {
 			json_t *c = json_array();
 
 			for (j = 0; j < n; j++)
 				json_array_append_new(c, argv_json(&cmds[j]));
-			json_array_append_new(steps, json_pack("{s:i, s:s, s:s, s:o, s:s?, s:s?}", "index", i + 1,
+			json_array_append_new(steps, json_pack("{s:i, s:s, s:s, s:o, s:s*, s:s*}", "index", i + 1,
 							       "id", s->id, "title", s->title, "commands", c,
 							       "wait", note, "note", s->note[0] ? s->note : NULL));
 			continue;
@@ -116,25 +333,39 @@ report_plan(const struct plan *p, const char *oc, const char *ns, int detected)
 		if (note)
 			printf("#    %s\n", note);
 	}
-	if (json_mode)
+	if (cfg.json)
 		emit(json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b, s:o}", "event", "plan", "namespace", ns,
 			       "from", p->from, "to", p->to, "database", database_name(p->db),
 			       "database_detected", detected, "steps", steps));
 	fflush(stdout);
+	draw();
 }
 
 void
 report_step_start(const struct plan *p, int index)
 {
 	const struct step *s = &p->steps[index];
+	struct open_step *o = open_find(index);
+	int i;
 
-	if (json_mode)
-		emit(json_pack("{s:s, s:i, s:s, s:s}", "event", "step_start", "index", index + 1, "id", s->id,
-			       "title", s->title));
-	else {
-		printf("[%d/%d] %s\n", index + 1, p->nsteps, s->title);
-		fflush(stdout);
+	for (i = 0; !o && i < MAXOPEN; i++)
+		if (!open_steps[i].used)
+			o = &open_steps[i];
+	if (o) {
+		memset(o, 0, sizeof(*o));
+		o->used = 1;
+		o->index = index;
+		o->total = p->nsteps;
+		o->kind = s->kind;
+		strlcopy(o->id, s->id, sizeof(o->id));
+		o->t0 = now_ms();
 	}
+	lives_drop(index);
+	if (cfg.json)
+		emit(json_pack("{s:s, s:i, s:i, s:s, s:s}", "event", "step_start", "index", index + 1,
+			       "total", p->nsteps, "id", s->id, "title", s->title));
+	else if (!quiet())
+		out("[%d/%d] %s\n", index + 1, p->nsteps, s->title);
 }
 
 void
@@ -142,26 +373,34 @@ report_command_start(const struct args *cmd)
 {
 	char buf[2048];
 
-	if (json_mode)
+	if (cfg.json || quiet())
 		return;
-	printf("      + %s\n", args_shell(cmd, buf, sizeof(buf)));
-	fflush(stdout);
+	out(INDENT "+ %s\n", args_shell(cmd, buf, sizeof(buf)));
 }
 
 void
 report_command_end(const struct args *cmd, int mutating, int64_t status, int timed_out, uint64_t ms)
 {
-	char buf[2048];
+	char buf[2048], how[64];
 
-	if (json_mode)
+	if (ended)
+		return;
+	if (cfg.json) {
 		emit(json_pack("{s:s, s:o, s:b, s:I, s:b, s:I}", "event", "command", "argv", argv_json(cmd),
 			       "mutating", mutating, "exit", (json_int_t)status, "timed_out", timed_out,
 			       "duration_ms", (json_int_t)ms));
-	else if (cfg.verbosity > 0) {
-		printf("      $ %s  (exit %lld, %llu ms%s)\n", args_shell(cmd, buf, sizeof(buf)), (long long)status,
-		       (unsigned long long)ms, timed_out ? ", killed at --call-timeout" : "");
-		fflush(stdout);
+		return;
 	}
+	if (cfg.verbosity <= 0)
+		return;
+	if (timed_out)
+		snprintf(how, sizeof(how), "killed at --call-timeout");
+	else if (status < 0)
+		snprintf(how, sizeof(how), "killed by signal %lld", -(long long)status);
+	else
+		snprintf(how, sizeof(how), "exit %lld", (long long)status);
+	out(INDENT "$ %s  (%s%s%s, %llu ms)\n", args_shell(cmd, buf, sizeof(buf)), status ? sgr(SGR_RED) : "",
+	    how, status ? reset() : "", (unsigned long long)ms);
 }
 
 void
@@ -169,87 +408,274 @@ report_retry(const struct args *cmd, const char *why, int attempt, uint64_t dela
 {
 	char subj[256];
 
+	nretries++;
 	args_subject(cmd, subj, sizeof(subj));
-	fflush(stdout);
-	fprintf(stderr, "warning: '%s' failed: %s; trying again in %llu ms (attempt %d)\n", subj, why,
-		(unsigned long long)delay_ms, attempt);
-	if (json_mode)
+	if (!quiet()) {
+		erase();
+		fprintf(stderr, "%swarning:%s '%s' failed: %s; trying again in %llu ms (attempt %d)\n",
+			sgr(SGR_YELLOW), reset(), subj, why, (unsigned long long)delay_ms, attempt);
+		draw();
+	}
+	if (cfg.json)
 		emit(json_pack("{s:s, s:o, s:s, s:i, s:I}", "event", "retry", "argv", argv_json(cmd), "reason", why,
 			       "attempt", attempt, "delay_ms", (json_int_t)delay_ms));
+}
+
+/* "12s", "3m05s", "1h02m": the status line's elapsed time */
+static const char *
+whole_seconds(uint64_t ms, char *buf, size_t n)
+{
+	unsigned long long s = ms / 1000;
+
+	if (s < 60)
+		snprintf(buf, n, "%llus", s);
+	else if (s < 3600)
+		snprintf(buf, n, "%llum%02llus", s / 60, s % 60);
+	else
+		snprintf(buf, n, "%lluh%02llum", s / 3600, s / 60 % 60);
+	return buf;
+}
+
+/* text: show a rollout's state: on a terminal in the status line; else as a line when
+ * it changed (at most once a second) or every 10 s */
+static void
+live_show(struct live *l)
+{
+	struct open_step *o = l->index >= 0 ? open_find(l->index) : NULL;
+	const char *waiting = o && o->waiting[0] ? o->waiting : NULL;
+	uint64_t elapsed = l->elapsed_ms + (now_ms() - l->seen_ms);
+	char key[sizeof(l->key)], text[sizeof(l->text)], el[32];
+	int64_t since;
+
+	snprintf(key, sizeof(key), "%s%s%s", l->facts, waiting ? " - " : "", waiting ? waiting : "");
+	snprintf(text, sizeof(text), "[%s] %s", whole_seconds(elapsed, el, sizeof(el)), key);
+	if (cfg.tty) {
+		if (strcmp(text, l->text) != 0 || !shown) {
+			strlcopy(l->text, text, sizeof(l->text));
+			draw();
+		}
+		return;
+	}
+	since = (int64_t)elapsed - (int64_t)l->printed_ms;
+	if (l->printed && since >= 0 && since < LINE_QUIET_MS && (since < LINE_MIN_MS || strcmp(key, l->key) == 0))
+		return;
+	strlcopy(l->key, key, sizeof(l->key));
+	l->printed_ms = elapsed;
+	l->printed = 1;
+	out(INDENT "%s\n", text);
 }
 
 void
 report_rollout(const struct plan *p, int index, const struct rollout_progress *rp)
 {
-	if (json_mode)
-		emit(json_pack("{s:s, s:i, s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:I}", "event", "rollout",
-			       "index", index + 1, "id", p->steps[index].id, "dc", rp->dc,
-			       "rollout", (json_int_t)rp->rollout, "phase", rp->phase,
-			       "ready", (json_int_t)rp->ready, "desired", (json_int_t)rp->desired,
-			       "old_pods", (json_int_t)rp->old_pods, "elapsed_ms", (json_int_t)rp->elapsed_ms));
+	struct open_step *o = index >= 0 ? open_find(index) : NULL;
+	struct live *l;
+	char key[512];
+
+	(void)p;
+	l = live_get(rp->dc, o ? index : -1);
+	if (!l)
+		return;
+	if (cfg.json) {
+		snprintf(key, sizeof(key), "%ld %s %ld %ld %ld %ld", rp->rollout, rp->phase ? rp->phase : "",
+			 rp->ready, rp->desired, rp->old_pods, rp->terminating);
+		if (l->printed && strcmp(key, l->key) == 0)
+			return;
+		strlcopy(l->key, key, sizeof(l->key));
+		l->printed = 1;
+		{
+			json_t *ev = step_event("rollout", o);
+
+			json_object_set_new(ev, "dc", json_string(rp->dc));
+			json_object_set_new(ev, "rollout", json_integer(rp->rollout));
+			json_object_set_new(ev, "phase", json_string(rp->phase ? rp->phase : ""));
+			json_object_set_new(ev, "ready", json_integer(rp->ready));
+			json_object_set_new(ev, "desired", json_integer(rp->desired));
+			json_object_set_new(ev, "old_pods", json_integer(rp->old_pods));
+			json_object_set_new(ev, "terminating", json_integer(rp->terminating));
+			json_object_set_new(ev, "elapsed_ms", json_integer((json_int_t)rp->elapsed_ms));
+			emit(ev);
+		}
+		return;
+	}
+	if (quiet())
+		return;
+	snprintf(l->facts, sizeof(l->facts), "dc/%s rollout #%ld%s%s: new %ld/%ld ready, old %ld", rp->dc,
+		 rp->rollout, rp->phase && *rp->phase ? " " : "", rp->phase ? rp->phase : "", rp->ready, rp->desired,
+		 rp->old_pods);
+	if (rp->terminating > 0) {
+		size_t len = strlen(l->facts);
+
+		snprintf(l->facts + len, sizeof(l->facts) - len, rp->terminating <= rp->old_pods ?
+			 " (%ld terminating)" : ", %ld terminating", rp->terminating);
+	}
+	l->elapsed_ms = rp->elapsed_ms;
+	l->seen_ms = now_ms();
+	live_show(l);
+}
+
+void
+report_tick(void)
+{
+	int i;
+
+	if (cfg.json || quiet() || ended)
+		return;
+	for (i = 0; i < MAXLIVE; i++)
+		if (lives[i].used && lives[i].facts[0])
+			live_show(&lives[i]);
 }
 
 void
 report_progress(const struct plan *p, int index, const char *what)
 {
-	if (json_mode)
-		emit(json_pack("{s:s, s:i, s:s, s:s}", "event", "progress", "index", index + 1,
-			       "id", p->steps[index].id, "message", what));
-	else {
-		printf("      %s\n", what);
-		fflush(stdout);
+	struct open_step *o = index >= 0 ? open_find(index) : NULL;
+
+	(void)p;
+	if (cfg.json) {
+		json_t *ev = step_event("progress", o);
+
+		json_object_set_new(ev, "message", json_string(what));
+		emit(ev);
+		return;
 	}
+	if (o)
+		strlcopy(o->waiting, what, sizeof(o->waiting));
+	if (quiet())
+		return;
+	/* a rollout's status line shows the message */
+	if (o && (o->kind == STEP_DC || has_live(index)))
+		return;
+	out(INDENT "%s\n", what);
+}
+
+/* the end of an open step: its event or line */
+static void
+step_end(struct open_step *o, enum step_status st, uint64_t ms, const char *detail, const char *reason)
+{
+	char d[32];
+	const char *word = st == STEP_SKIPPED ? "already done" : status_names[st];
+	const char *colour = st == STEP_DONE ? SGR_GREEN : st == STEP_SKIPPED ? SGR_CYAN : SGR_RED;
+
+	if (!detail || !*detail)
+		detail = st == STEP_FAILED ? o->error : "";
+	lives_drop(o->index);
+	o->used = 0;
+	if (cfg.json) {
+		emit(json_pack("{s:s, s:i, s:s, s:s, s:s*, s:I, s:s}", "event", "step_end", "index", o->index + 1,
+			       "id", o->id, "status", status_names[st], "reason", st == STEP_FAILED ? reason : NULL,
+			       "elapsed_ms", (json_int_t)ms, "detail", detail));
+		return;
+	}
+	if (quiet()) {
+		erase();
+		return;
+	}
+	out("[%d/%d] %s%s%s (%s)%s%s\n", o->index + 1, o->total, sgr(colour), word, reset(),
+	    fmt_duration(ms, d, sizeof(d)), *detail ? ": " : "", detail);
 }
 
 void
 report_step_end(const struct plan *p, int index, enum step_status st, uint64_t ms, const char *detail)
 {
-	char d[32];
+	struct open_step *o = open_find(index), tmp;
 
-	if (json_mode) {
-		emit(json_pack("{s:s, s:i, s:s, s:s, s:I, s:s?}", "event", "step_end", "index", index + 1,
-			       "id", p->steps[index].id, "status", status_names[st],
-			       "elapsed_ms", (json_int_t)ms, "detail", detail));
-		return;
+	if (!o) {
+		/* never started: report it all the same */
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.index = index;
+		tmp.total = p->nsteps;
+		strlcopy(tmp.id, p->steps[index].id, sizeof(tmp.id));
+		o = &tmp;
 	}
-	printf("      %s (%s)%s%s\n", st == STEP_SKIPPED ? "already done" : status_names[st],
-	       fmt_duration(ms, d, sizeof(d)), detail && *detail ? ": " : "", detail ? detail : "");
-	fflush(stdout);
+	step_end(o, st, ms, detail, "error");
 }
 
 void
 report_status_step(const struct plan *p, int index, enum step_status st, const char *detail)
 {
-	if (json_mode) {
-		emit(json_pack("{s:s, s:i, s:s, s:s, s:s, s:s?}", "event", "step", "index", index + 1,
-			       "id", p->steps[index].id, "title", p->steps[index].title,
-			       "state", status_names[st], "detail", detail));
+	const char *colour = st == STEP_DONE ? SGR_GREEN : st == STEP_FAILED ? SGR_RED : SGR_YELLOW;
+	int k = st == STEP_DONE ? 0 : st == STEP_FAILED ? 2 : 1;
+
+	if (!status_ids[k])
+		status_ids[k] = json_array();
+	json_array_append_new(status_ids[k], json_string(p->steps[index].id));
+	if (cfg.json) {
+		emit(json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s}", "event", "step", "index", index + 1,
+			       "total", p->nsteps, "id", p->steps[index].id, "title", p->steps[index].title,
+			       "state", status_names[st], "detail", detail ? detail : ""));
 		return;
 	}
-	printf("[%d/%d] %-8s %s%s%s\n", index + 1, p->nsteps, status_names[st], p->steps[index].title,
-	       detail && *detail ? ": " : "", detail ? detail : "");
+	out("[%d/%d] %s%-8s%s %s%s%s\n", index + 1, p->nsteps, sgr(colour), status_names[st], reset(),
+	    p->steps[index].title, detail && *detail ? ": " : "", detail ? detail : "");
+}
+
+static json_t *
+take_ids(int k)
+{
+	json_t *a = status_ids[k] ? status_ids[k] : json_array();
+
+	status_ids[k] = NULL;
+	return a;
 }
 
 void
 report_status_end(const char *ns, const struct plan *p, int complete)
 {
-	if (json_mode)
-		emit(json_pack("{s:s, s:s, s:s, s:b}", "event", "status_end", "namespace", ns, "to", p->to,
-			       "complete", complete));
+	if (cfg.json) {
+		json_t *done = take_ids(0), *pending = take_ids(1), *failed = take_ids(2);
+		const char *next = NULL;
+		int i;
+
+		for (i = 0; i < p->nsteps && !next; i++) {
+			size_t j;
+			json_t *v;
+			int isdone = 0;
+
+			json_array_foreach(done, j, v)
+				if (strcmp(json_string_value(v), p->steps[i].id) == 0)
+					isdone = 1;
+			if (!isdone)
+				next = p->steps[i].id;
+		}
+		emit(json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:s?}", "event", "status_end",
+			       "namespace", ns, "from", p->from, "to", p->to, "database", database_name(p->db),
+			       "complete", complete, "done", done, "pending", pending, "failed", failed,
+			       "next", next));
+		return;
+	}
+	json_decref(take_ids(0));
+	json_decref(take_ids(1));
+	json_decref(take_ids(2));
+	if (complete)
+		out("%supgrade complete%s\n", sgr(SGR_GREEN), reset());
 	else
-		printf("%s\n", complete ? "upgrade complete" : "upgrade not complete: run '3scale-upgrade run' to finish it");
-	fflush(stdout);
+		out("upgrade not complete: run '3scale-upgrade run' to finish it\n");
 }
 
+/* --- messages ------------------------------------------------------------------ */
+
 static void
-message(const char *kind, const char *fmt, va_list ap)
+message(const char *kind, const char *colour, const char *fmt, va_list ap)
 {
 	char buf[2048];
+	int i;
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	fflush(stdout);
-	fprintf(stderr, "%s: %s\n", kind, buf);
-	if (json_mode)
+	if (strcmp(kind, "error") == 0) {
+		nerrors++;
+		for (i = 0; i < MAXOPEN; i++)
+			if (open_steps[i].used && !open_steps[i].error[0])
+				strlcopy(open_steps[i].error, buf, sizeof(open_steps[i].error));
+	} else if (strcmp(kind, "warning") == 0) {
+		nwarnings++;
+	}
+	if (!quiet() || strcmp(kind, "warning") != 0) {
+		erase();
+		fprintf(stderr, "%s%s:%s %s\n", sgr(colour), kind, reset(), buf);
+		draw();
+	}
+	if (cfg.json)
 		emit(json_pack("{s:s, s:s}", "event", kind, "message", buf));
 }
 
@@ -259,7 +685,7 @@ report_error(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	message("error", fmt, ap);
+	message("error", SGR_RED, fmt, ap);
 	va_end(ap);
 }
 
@@ -269,7 +695,7 @@ report_warning(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	message("warning", fmt, ap);
+	message("warning", SGR_YELLOW, fmt, ap);
 	va_end(ap);
 }
 
@@ -279,22 +705,23 @@ report_hint(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	message("hint", fmt, ap);
+	message("hint", SGR_BOLD, fmt, ap);
 	va_end(ap);
 }
 
 void
 report_info(const char *fmt, ...)
 {
+	char buf[2048];
 	va_list ap;
 
-	if (json_mode)
-		return;
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
+	if (cfg.json)
+		emit(json_pack("{s:s, s:s}", "event", "info", "message", buf));
+	else if (!quiet())
+		out("%s\n", buf);
 }
 
 /* "a, b" as a JSON array */
@@ -318,26 +745,59 @@ void
 report_end(const char *command, int status, uint64_t ms, int done, const char *done_ids,
 	   int skipped, const char *skipped_ids, int procs)
 {
-	char d[32];
-	int run = strcmp(command, "run") == 0;
+	const char *reason = status == 4 ? "timed_out" : status >= 128 ? "interrupted" : "error";
+	json_t *failed = json_array();
+	char d[32], failed_ids[256] = "";
+	int run = strcmp(command, "run") == 0, i, nfailed = 0;
 
-	if (json_mode) {
-		emit(json_pack("{s:s, s:s, s:i, s:I, s:o, s:o, s:i}", "event", "end", "command", command,
-			       "exit", status, "elapsed_ms", (json_int_t)ms, "steps_done", ids_json(done_ids),
-			       "steps_skipped", ids_json(skipped_ids), "oc_commands", procs));
+	/* the steps still open failed */
+	for (i = 0; i < MAXOPEN; i++) {
+		struct open_step *o = &open_steps[i];
+		size_t len = strlen(failed_ids);
+
+		if (!o->used)
+			continue;
+		json_array_append_new(failed, json_string(o->id));
+		snprintf(failed_ids + len, sizeof(failed_ids) - len, "%s%s", len ? ", " : "", o->id);
+		nfailed++;
+		if (status != 0)
+			step_end(o, STEP_FAILED, now_ms() - o->t0, NULL, reason);
+		o->used = 0;
+	}
+	memset(lives, 0, sizeof(lives));
+	erase();
+	if (cfg.json) {
+		emit(json_pack("{s:s, s:s, s:i, s:I, s:o, s:o, s:o, s:i, s:i, s:i, s:i}", "event", "end",
+			       "command", command, "exit", status, "elapsed_ms", (json_int_t)ms,
+			       "steps_done", ids_json(done_ids), "steps_skipped", ids_json(skipped_ids),
+			       "steps_failed", failed, "oc_commands", procs, "errors", nerrors,
+			       "warnings", nwarnings, "retries", nretries));
+		ended = 1;
 		return;
 	}
+	ended = 1;
+	json_decref(failed);
 	if (done_ids && *done_ids)
 		printf("done: %s\n", done_ids);
 	if (skipped_ids && *skipped_ids)
 		printf("already done: %s\n", skipped_ids);
+	if (nfailed && status != 0)
+		printf("failed: %s\n", failed_ids);
 	if (status == 0)
-		printf("%s complete in %s: %d step%s done, %d already done; %d oc command%s\n",
-		       run ? "upgrade" : command, fmt_duration(ms, d, sizeof(d)),
+		printf("%s%s complete%s in %s: %d step%s done, %d already done; %d oc command%s\n",
+		       sgr(SGR_GREEN), run ? "upgrade" : command, reset(), fmt_duration(ms, d, sizeof(d)),
 		       done, done == 1 ? "" : "s", skipped, procs, procs == 1 ? "" : "s");
 	else
-		printf("%s stopped after %s (exit %d): %d step%s done, %d already done; %d oc command%s\n",
-		       command, fmt_duration(ms, d, sizeof(d)), status, done, done == 1 ? "" : "s", skipped,
-		       procs, procs == 1 ? "" : "s");
+		printf("%s%s stopped%s after %s (exit %d): %d step%s done, %d already done; %d oc command%s\n",
+		       sgr(SGR_RED), command, reset(), fmt_duration(ms, d, sizeof(d)), status, done,
+		       done == 1 ? "" : "s", skipped, procs, procs == 1 ? "" : "s");
 	fflush(stdout);
+}
+
+void
+report_clear(void)
+{
+	memset(lives, 0, sizeof(lives));
+	if (!cfg.json)
+		erase();
 }

@@ -1,9 +1,16 @@
 /*
  * report.h - everything the program tells its user, as text or as JSON lines.
  *
- * Text: progress on stdout, errors, warnings and hints on stderr.
+ * Text: progress on stdout, errors, warnings and hints on stderr. While a rollout
+ * is followed, one status line shows its state: on a terminal it is rewritten in
+ * place and taken away before any other line is written (stdout or stderr); else
+ * it is a plain line, printed when the state changed (at most one a second per
+ * rollout) and every 10 s when it did not.
  * JSON (--output json): stdout carries only JSON objects, one per line (see
  * docs/events.md); errors, warnings and hints are also written to stderr as text.
+ *
+ * A step is open from report_step_start to report_step_end; report_end ends every
+ * step still open as failed, with the first error reported while it was open.
  */
 #ifndef REPORT_H
 #define REPORT_H
@@ -50,13 +57,23 @@ struct rollout_progress {
 	const char *phase;       /* the deployer phase (RC annotation): New, Pending, Running, Complete, Failed, "" */
 	long ready, desired;     /* new pods ready, of desired */
 	long old_pods;           /* pods of older rollouts still there (terminating included) */
+	long terminating;        /* pods with a deletionTimestamp (rollout_view.terminating) */
 	uint64_t elapsed_ms;     /* since the step started */
 };
-/* a rollout's progress (called on every change seen; the reporter rate-limits) */
+/* a rollout's progress, on every assessment (the reporter rate-limits); index is the
+ * step it belongs to, or -1 outside a step (scale-down). The status line lasts until
+ * the step ends (or report_end). In a dc step, call it with every report_progress: the
+ * text shows the progress message in the status line, not on a line of its own. */
 void report_rollout(const struct plan *p, int index, const struct rollout_progress *rp);
-/* what a wait is waiting for now (printed when it changes) */
+/* call about once a second while a wait runs: the status line's elapsed time moves on,
+ * a change held back by the rate limit is shown, and without a terminal the line is
+ * repeated every 10 s while nothing changes */
+void report_tick(void);
+/* what a wait is waiting for now (printed when it changes; text: in the status line of
+ * the step's rollout, when it has one); index -1 outside a step */
 void report_progress(const struct plan *p, int index, const char *what);
-/* a step ends: done, skipped as already done, or failed */
+/* a step ends: done, skipped as already done, or failed (detail: why; "" or NULL: the
+ * first error reported since the step started) */
 void report_step_end(const struct plan *p, int index, enum step_status st, uint64_t ms,
 		     const char *detail);
 /* one line of `status` */
@@ -67,11 +84,14 @@ void report_status_end(const char *ns, const struct plan *p, int complete);
 void report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* an informational line (text only) */
+/* an informational line (text; an info event in JSON) */
 void report_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* the final event / summary: exit status, time, the steps done and already done (ids
- * separated by ", "), the number of oc processes */
+ * separated by ", "), the number of oc processes. Call it once every oc child has ended
+ * (each has had its report_command_end): nothing is reported after it. */
 void report_end(const char *command, int status, uint64_t ms, int done, const char *done_ids,
 		int skipped, const char *skipped_ids, int procs);
+/* take the status line off the terminal, for an exit without report_end */
+void report_clear(void);
 
 #endif
