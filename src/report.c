@@ -49,6 +49,8 @@ struct live {
 	uint64_t printed_ms;    /* its elapsed time then */
 	int printed;
 	char text[1088];        /* terminal: the current line, elapsed time included */
+	char brief[256];        /* terminal, when several are shown: the state in short */
+	char el[32];            /* terminal: the elapsed time shown */
 };
 
 static struct report_config cfg;
@@ -124,12 +126,19 @@ draw(void)
 
 	if (cfg.json || !cfg.tty || quiet())
 		return;
+	for (i = 0; i < MAXLIVE; i++)
+		n += lives[i].used && lives[i].text[0];
 	strlcopy(buf, INDENT, sizeof(buf));
-	for (i = 0; i < MAXLIVE; i++) {
+	for (i = 0; i < MAXLIVE && n; i++) {
 		if (!lives[i].used || !lives[i].text[0])
 			continue;
 		len = strlen(buf);
-		snprintf(buf + len, sizeof(buf) - len, "%s%s", n++ ? " | " : "", lives[i].text);
+		if (n == 1)
+			snprintf(buf + len, sizeof(buf) - len, "%s", lives[i].text);
+		else if (len == strlen(INDENT))
+			snprintf(buf + len, sizeof(buf) - len, "[%s] %s", lives[i].el, lives[i].brief);
+		else
+			snprintf(buf + len, sizeof(buf) - len, " | %s", lives[i].brief);
 	}
 	if (!n) {
 		erase();
@@ -444,14 +453,19 @@ live_show(struct live *l)
 	struct open_step *o = l->index >= 0 ? open_find(l->index) : NULL;
 	const char *waiting = o && o->waiting[0] ? o->waiting : NULL;
 	uint64_t elapsed = l->elapsed_ms + (now_ms() - l->seen_ms);
-	char key[sizeof(l->key)], text[sizeof(l->text)], el[32];
+	char key[sizeof(l->key)], text[sizeof(l->text)], el[32], prefix[80];
 	int64_t since;
 
+	/* "dc/NAME: " before the message says again what the line says */
+	snprintf(prefix, sizeof(prefix), "dc/%s: ", l->dc);
+	if (waiting && strncmp(waiting, prefix, strlen(prefix)) == 0)
+		waiting += strlen(prefix);
 	snprintf(key, sizeof(key), "%s%s%s", l->facts, waiting ? " - " : "", waiting ? waiting : "");
 	snprintf(text, sizeof(text), "[%s] %s", whole_seconds(elapsed, el, sizeof(el)), key);
 	if (cfg.tty) {
 		if (strcmp(text, l->text) != 0 || !shown) {
 			strlcopy(l->text, text, sizeof(l->text));
+			strlcopy(l->el, el, sizeof(l->el));
 			draw();
 		}
 		return;
@@ -509,6 +523,9 @@ report_rollout(const struct plan *p, int index, const struct rollout_progress *r
 		snprintf(l->facts + len, sizeof(l->facts) - len, rp->terminating <= rp->old_pods ?
 			 " (%ld terminating)" : ", %ld terminating", rp->terminating);
 	}
+	snprintf(l->brief, sizeof(l->brief), "dc/%s #%ld%s%s %ld/%ld ready, old %ld", rp->dc, rp->rollout,
+		 rp->phase && *rp->phase ? " " : "", rp->phase ? rp->phase : "", rp->ready, rp->desired,
+		 rp->old_pods);
 	l->elapsed_ms = rp->elapsed_ms;
 	l->seen_ms = now_ms();
 	live_show(l);
