@@ -126,6 +126,11 @@ struct engine {
 	int tag_reread;           /* read the image stream again before the tag step */
 	char digest[80];          /* the image the new trigger resolves to */
 
+	const char *summary_command;  /* the summary is due (see summary()) */
+	int summary_status;
+	uint64_t summary_ms;
+	uv_timer_t ticker;        /* the status line's clock */
+
 	int step, ndone, nskipped;
 	char done_ids[256], skipped_ids[256];  /* "tag, import, ..." for the summary */
 	struct dcwait w[2];       /* dc steps: one, or two with --parallel */
@@ -173,6 +178,14 @@ oc_why(const struct engine *e, const struct proc_result *r, char *buf, size_t n)
 		snprintf(buf, n, "exit %d: %s", (int)r->exit_status,
 			 first_line(r->errlen ? r->err : r->out, line, sizeof(line)));
 	return buf;
+}
+
+/* an oc process's status for reports: exit status, minus the signal that ended it, or
+ * 127 when it could not be started (as a shell would say) */
+static int64_t
+oc_status(const struct proc_result *r)
+{
+	return r->spawn_error ? 127 : r->term_signal ? -r->term_signal : r->exit_status;
 }
 
 /* 1 and a message if the oc command did not succeed */
@@ -264,11 +277,14 @@ jitter(struct engine *e)
 
 /* --- the end of a run --------------------------------------------------------------- */
 
+/* the run's summary is due: it is reported once the oc processes still running have
+ * ended, so that it counts them and comes after their command events */
 static void
 summary(struct engine *e, const char *command, int status)
 {
-	report_end(command, status, now_ms() - e->t0, e->ndone, e->done_ids, e->nskipped, e->skipped_ids,
-		   proc_started());
+	e->summary_command = command;
+	e->summary_status = status;
+	e->summary_ms = now_ms() - e->t0;
 }
 
 static void batch_cancel(struct batch *b);
@@ -445,7 +461,7 @@ on_read_done(struct proc_result *r, void *arg)
 	char msg[1536], subj[256], why[1200];
 	enum oc_error k = oc_error_classify(r->spawn_error, r->exit_status, r->term_signal, r->timed_out, r->err);
 
-	report_command_end(&s->cmd, 0, r->term_signal ? -r->term_signal : r->exit_status, r->timed_out, r->elapsed_ms);
+	report_command_end(&s->cmd, 0, oc_status(r), r->timed_out, r->elapsed_ms);
 	if (e->finished || b->failed) {
 		/* the batch already failed: the last read to end reports it */
 		if (--b->pending == 0 && !e->finished)
@@ -575,7 +591,7 @@ on_queued_done(struct proc_result *r, void *arg)
 	char msg[1536], d[32];
 	enum oc_error k = oc_error_classify(r->spawn_error, r->exit_status, r->term_signal, r->timed_out, r->err);
 
-	report_command_end(cmd, 1, r->term_signal ? -r->term_signal : r->exit_status, r->timed_out, r->elapsed_ms);
+	report_command_end(cmd, 1, oc_status(r), r->timed_out, r->elapsed_ms);
 	if (e->finished)
 		return;
 	if (k != OCE_NONE) {
@@ -873,7 +889,7 @@ on_is_end(struct watch *wt, struct proc_result *r)
 	struct engine *e = wt->data;
 	int64_t delay;
 
-	report_command_end(&wt->cmd, 0, r->term_signal ? -r->term_signal : r->exit_status, r->timed_out, r->elapsed_ms);
+	report_command_end(&wt->cmd, 0, oc_status(r), r->timed_out, r->elapsed_ms);
 	if (e && !e->finished && e->iswatch == wt) {
 		e->iswatch = NULL;
 		delay = watch_ended(e, wt, r, &e->attempts);
@@ -1007,7 +1023,7 @@ dcwait_assess(struct dcwait *w)
 {
 	struct engine *e = w->e;
 	struct rollout_view rv;
-	struct rollout_progress rp;
+	struct rollout_progress rp = { 0 };
 	json_t *rcs, *pods;
 	char what[300];
 	int k;
@@ -1056,6 +1072,7 @@ dcwait_assess(struct dcwait *w)
 		rp.ready = rv.ready_new;
 		rp.desired = rv.desired;
 		rp.old_pods = rv.old_pods;
+		rp.terminating = rv.terminating;
 		rp.elapsed_ms = now_ms() - w->tstep;
 		report_rollout(&e->plan, w->step, &rp);
 	}
@@ -1134,7 +1151,7 @@ on_dc_watch_end(struct watch *wt, struct proc_result *r)
 	struct dcwait *w = wt->data;
 	int k;
 
-	report_command_end(&wt->cmd, 0, r->term_signal ? -r->term_signal : r->exit_status, r->timed_out, r->elapsed_ms);
+	report_command_end(&wt->cmd, 0, oc_status(r), r->timed_out, r->elapsed_ms);
 	if (w && w->active && !w->e->finished) {
 		for (k = 0; k < NKINDS && w->watches[k] != wt; k++)
 			;
@@ -1618,6 +1635,7 @@ on_signal(uv_signal_t *h, int signum)
 
 	if (e->interrupted || e->finished) {
 		proc_kill_all(SIGKILL);
+		report_clear();
 		fprintf(stderr, "error: %s again: exiting at once\n", name);
 		_exit(128 + signum);
 	}
@@ -2057,6 +2075,13 @@ begin(struct engine *e)
 	batch_start(&e->main, preflight_identity);
 }
 
+static void
+on_tick(uv_timer_t *t)
+{
+	(void)t;
+	report_tick();
+}
+
 int
 engine_run(const struct options *o)
 {
@@ -2097,10 +2122,18 @@ engine_run(const struct options *o)
 		w->restart[0].data = w->quiet.data = w;
 	}
 
+	uv_timer_init(&e->loop, &e->ticker);
+	uv_timer_start(&e->ticker, on_tick, 1000, 1000);
+	uv_unref((uv_handle_t *)&e->ticker);
+
 	begin(e);
 	uv_run(&e->loop, UV_RUN_DEFAULT);
+	if (e->summary_command)
+		report_end(e->summary_command, e->summary_status, e->summary_ms, e->ndone, e->done_ids, e->nskipped,
+			   e->skipped_ids, proc_started());
 
 	uv_close((uv_handle_t *)&e->timer, NULL);
+	uv_close((uv_handle_t *)&e->ticker, NULL);
 	uv_close((uv_handle_t *)&e->deadline, NULL);
 	uv_close((uv_handle_t *)&e->sigint, NULL);
 	uv_close((uv_handle_t *)&e->sigterm, NULL);

@@ -95,7 +95,7 @@ static const char help_status[] =
 	"                             [--oc PATH] [-o text|json]\n"
 	"\n"
 	"Show each step as done, pending or failed, from the live cluster state (read-only).\n"
-	"With -o json: one status event per step and a final status_end event.\n"
+	"With -o json: one step event per step and a final status_end event (docs/events.md).\n"
 	"\n"
 	"exit status: 0 the upgrade is complete; 1 steps are pending or failed; 2 usage error;\n"
 	"3 the cluster could not be read or does not allow the upgrade.\n";
