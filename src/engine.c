@@ -141,6 +141,7 @@ struct engine {
 };
 
 static void stop(struct engine *e, int status);
+static void pre_start(struct engine *e, int next);
 
 /* --- messages -------------------------------------------------------------------- */
 
@@ -933,12 +934,12 @@ import_step(struct engine *e)
 	e->attempts = 0;
 	/* a watch of one object starts with the object itself: no list call needed */
 	import_watch_start(e);
+	pre_start(e, e->step + 1);
 }
 
 /* --- the dc steps: move the trigger, then wait for the rollout -------------------------- */
 
 static void dc_read_state(struct engine *e);
-static void pre_start(struct engine *e);
 static void dcwait_start(struct dcwait *w);
 static void dcwait_list(struct dcwait *w, int with_dc);
 
@@ -1277,7 +1278,7 @@ dc_waits_start(struct engine *e)
 	for (k = 0; k < e->nw; k++)
 		if (!e->w[k].done)
 			dcwait_start(&e->w[k]);
-	pre_start(e);
+	pre_start(e, e->step + e->nw);
 }
 
 /* decide what each dc of the step needs, from a fresh read */
@@ -1434,15 +1435,16 @@ pre_read(struct batch *b)
 }
 
 /*
- * While a dc waits for its rollout, read the dcs of the next dc step: nothing of ours
+ * While a dc waits for its rollout (or the image for its import), read the dcs of the
+ * next dc step (next is its index): nothing of ours
  * changes them meanwhile, and the next step then starts with its first change. (A
  * change by someone else in between is caught by the wait, which also requires the
  * dc's pod template to run the new image.)
  */
 static void
-pre_start(struct engine *e)
+pre_start(struct engine *e, int next)
 {
-	int next = e->step + e->nw, k, n;
+	int k, n;
 
 	if (e->pre_state || next >= e->plan.nsteps || e->plan.steps[next].kind != STEP_DC)
 		return;
