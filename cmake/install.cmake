@@ -2,7 +2,7 @@
 # and the Debian package `cpack -G DEB` builds from it.
 #
 #   bin/3scale-upgrade                                   the program
-#   bin/oc-sim                                           the oc simulator (python3)
+#   bin/oc-sim, share/3scale-upgrade/oc_sim.py            the oc simulator (python3)
 #   share/man/man1/3scale-upgrade.1[.gz]                 the man page (gzipped if gzip exists)
 #   share/bash-completion/completions/3scale-upgrade     the bash completion
 #   share/doc/3scale-upgrade/...                         README, docs, the runbook example
@@ -18,6 +18,8 @@ set(THREESCALE_BASH_COMPLETION_DIR "${CMAKE_INSTALL_DATADIR}/bash-completion/com
 
 install(TARGETS 3scale-upgrade RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 install(PROGRAMS scripts/oc-sim DESTINATION "${CMAKE_INSTALL_BINDIR}")
+# the simulator itself, imported by the launcher bin/oc-sim from ../share/3scale-upgrade
+install(FILES scripts/oc_sim.py DESTINATION "${CMAKE_INSTALL_DATADIR}/3scale-upgrade")
 
 # the man page: gzip -9n as Debian policy wants it, or plain when there is no gzip
 find_program(THREESCALE_GZIP gzip)

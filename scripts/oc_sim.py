@@ -1,0 +1,3690 @@
+#!/usr/bin/env python3
+"""oc-sim: a simulator of the OpenShift `oc` CLI and of a template-based 3scale 2.9
+project, for testing tools that upgrade 3scale 2.9 -> 2.10.
+
+Run it exactly like `oc` (`oc-sim get dc/system-app -o json -n 3scale`); admin
+commands live under `oc-sim sim ...`.  See docs/oc-sim.md.
+
+Standard library only.  State lives in $OC_SIM_STATE (default
+${TMPDIR:-/tmp}/oc-sim-$UID): state.json (the world), journal.jsonl (every object
+change, read by watches), calls.jsonl (the call log) and lock (fcntl.flock).
+The world is advanced lazily: every invocation, under the lock, processes the
+scheduled controller events whose time has come, so the state is a function of
+wall-clock time.
+"""
+
+import copy
+import datetime
+import fcntl
+import hashlib
+import heapq
+import io
+import json
+import os
+import random
+import re
+import shlex
+import signal
+import sys
+import time
+import uuid
+
+SERVER = "https://api.sim.example.com:6443"
+SERVER_HOST = "api.sim.example.com"
+INTERNAL_REGISTRY = "image-registry.openshift-image-registry.svc:5000"
+DEPLOYER_IMAGE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + \
+    hashlib.sha256(b"origin-deployer").hexdigest()
+POD_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+# ---------------------------------------------------------------------------
+# settings
+
+FLOAT_KEYS = ("rollout_seconds", "terminate_seconds", "trigger_lag_seconds",
+              "import_seconds", "hook_timeout_seconds", "watch_max_seconds",
+              "slow_seconds")
+BOOL_KEYS = ("hook_crash", "logged_in", "unreachable")
+LIST_KEYS = ("fail_rollout", "double_trigger", "paused", "never_finish",
+             "forbidden_verbs")
+DEFAULTS = {
+    "rollout_seconds": 1.5,
+    "terminate_seconds": 0.6,
+    "trigger_lag_seconds": 0.4,
+    "import_seconds": 0.5,
+    "import_result": "ok",
+    "replicas": 1,
+    "fail_rollout": "",
+    "hook_crash": False,
+    "hook_timeout_seconds": 3.0,
+    "double_trigger": "",
+    "paused": "",
+    "never_finish": "",
+    "logged_in": True,
+    "user": "admin",
+    "project": "3scale",
+    "forbidden_verbs": "",
+    "unreachable": False,
+    "reference_policy": "Source",
+    "watch_max_seconds": 20.0,
+    "fail_call": "",
+    "slow_seconds": 0.0,
+    "fail_read": "",
+    "fail_read_match": "",
+    "truncate_json": 0,
+    "garbage_json": 0,
+    "bad_json_match": "",
+    "watch_error": 0,
+}
+IMPORT_RESULTS = ("ok", "Unauthorized", "NotFound", "InternalError")
+
+
+class SimError(Exception):
+    """An error of the simulator itself (bad sim command, no state)."""
+
+
+def coerce_setting(key, value):
+    if key not in DEFAULTS and not key.startswith("replicas."):
+        raise SimError("unknown setting %r" % key)
+    if key in FLOAT_KEYS:
+        try:
+            v = float(value)
+        except ValueError:
+            raise SimError("%s: not a number: %r" % (key, value))
+        if v < 0:
+            raise SimError("%s: must be >= 0" % key)
+        return v
+    if key == "replicas" or key.startswith("replicas."):
+        try:
+            v = int(value)
+        except ValueError:
+            raise SimError("%s: not an integer: %r" % (key, value))
+        if v < 0:
+            raise SimError("%s: must be >= 0" % key)
+        return v
+    if key in BOOL_KEYS:
+        low = str(value).lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off", ""):
+            return False
+        raise SimError("%s: not a boolean: %r" % (key, value))
+    if key in LIST_KEYS:
+        return ",".join(x.strip() for x in str(value).split(",") if x.strip())
+    if key == "import_result":
+        if value not in IMPORT_RESULTS:
+            raise SimError("import_result must be one of %s" % ", ".join(IMPORT_RESULTS))
+        return value
+    if key == "reference_policy":
+        if value not in ("Source", "Local"):
+            raise SimError("reference_policy must be Source or Local")
+        return value
+    if key == "fail_call":
+        value = ",".join(x.strip() for x in str(value).split(",") if x.strip())
+        parse_fail_call(value)
+        return value
+    if key == "fail_read":
+        value = ",".join(x.strip() for x in str(value).split(",") if x.strip())
+        parse_fail_read(value)
+        return value
+    if key in ("truncate_json", "garbage_json"):
+        try:
+            v = int(value or 0)
+        except ValueError:
+            raise SimError("%s: not an integer: %r" % (key, value))
+        if v < 0:
+            raise SimError("%s: must be >= 0" % key)
+        return v
+    if key == "watch_error":
+        low = str(value).strip().lower()
+        if low in ("true", "yes", "on", "always", "-1"):
+            return -1
+        if low in ("false", "no", "off", ""):
+            return 0
+        try:
+            v = int(low)
+        except ValueError:
+            raise SimError("watch_error: COUNT, or true for every watch: %r" % value)
+        if v < -1:
+            raise SimError("watch_error: COUNT, or true for every watch: %r" % value)
+        return v
+    return str(value)
+
+
+# Injected failures of single calls: KIND -> how the call fails.  See fault_text().
+READ_KINDS = ("internal", "timeout", "deadline", "429", "500", "503", "504", "refused", "reset",
+              "unauthorized", "forbidden", "notfound")
+# a mutating call that fails with these kinds may still have been applied by the server
+APPLIED_KINDS = ("internal", "timeout", "deadline", "429", "500", "503", "504", "reset")
+
+
+def parse_fail_call(value):
+    """'2,5:applied:timeout' -> [(2, False, 'internal'), (5, True, 'timeout')]."""
+    out = []
+    for item in [x for x in str(value or "").split(",") if x]:
+        parts = item.split(":")
+        if not re.fullmatch(r"[1-9][0-9]*", parts[0]):
+            raise SimError("fail_call: N[:applied][:KIND],...: bad item %r" % item)
+        applied, kind = False, None
+        for p in parts[1:]:
+            if p == "applied" and not applied:
+                applied = True
+            elif p in READ_KINDS and kind is None:
+                kind = p
+            else:
+                raise SimError("fail_call: N[:applied][:KIND],...: bad item %r (KIND: %s)"
+                               % (item, ", ".join(READ_KINDS)))
+        kind = kind or "internal"
+        if applied and kind not in APPLIED_KINDS:
+            raise SimError("fail_call: a %s failure cannot have been applied (%r)" % (kind, item))
+        out.append((int(parts[0]), applied, kind))
+    return out
+
+
+def parse_fail_read(value):
+    """'internal:2,503:1' -> [['internal', 2], ['503', 1]]."""
+    out = []
+    for item in [x for x in str(value or "").split(",") if x]:
+        kind, _, count = item.partition(":")
+        if kind not in READ_KINDS:
+            raise SimError("fail_read: KIND:COUNT,...: unknown KIND %r (one of %s)"
+                           % (kind, ", ".join(READ_KINDS)))
+        if count == "":
+            count = "1"
+        if not re.fullmatch(r"[0-9]+", count):
+            raise SimError("fail_read: KIND:COUNT,...: bad COUNT in %r" % item)
+        if int(count) > 0:
+            out.append([kind, int(count)])
+    return out
+
+
+def format_fail_read(lst):
+    return ",".join("%s:%d" % (k, n) for k, n in lst if n > 0)
+
+
+def format_setting(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return "%g" % v
+    return str(v)
+
+
+def list_setting(settings, key):
+    return [x for x in str(settings.get(key, "")).split(",") if x]
+
+
+# ---------------------------------------------------------------------------
+# small helpers
+
+def ts(t):
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+
+
+def digest(name):
+    return hashlib.sha256(name.encode()).hexdigest()
+
+
+def split_image(name):
+    """'host:5000/a/b:tag' -> ('host:5000/a/b', 'tag'); digests kept."""
+    if "@" in name:
+        return name.split("@", 1)[0], None
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    if colon > slash:
+        return name[:colon], name[colon + 1:]
+    return name, "latest"
+
+
+def docker_ref(name):
+    if "@sha256:" in name:
+        return name
+    repo, _ = split_image(name)
+    return "%s@sha256:%s" % (repo, digest(name))
+
+
+def pretty(obj):
+    return json.dumps(obj, indent=4, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def compact(obj):
+    return json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def rand_suffix():
+    return "".join(random.choice(POD_ALPHABET) for _ in range(5))
+
+
+def parse_duration(s):
+    """'30s', '2m', '1h', '500ms', '10' -> seconds (float); None on error."""
+    if s is None:
+        return None
+    m = re.fullmatch(r"\s*([0-9.]+)\s*(ms|s|m|h)?\s*", str(s))
+    if not m:
+        return None
+    v = float(m.group(1))
+    unit = m.group(2) or "s"
+    return v * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
+
+
+# ---------------------------------------------------------------------------
+# resource types
+
+class RType:
+    def __init__(self, plural, singular, group, kind, api, aliases):
+        self.plural = plural
+        self.singular = singular
+        self.group = group
+        self.kind = kind
+        self.api = api
+        self.aliases = aliases
+
+    @property
+    def qualified(self):  # for error texts: deploymentconfigs.apps.openshift.io
+        return "%s.%s" % (self.plural, self.group) if self.group else self.plural
+
+    @property
+    def display(self):  # for success texts: deploymentconfig.apps.openshift.io
+        return "%s.%s" % (self.singular, self.group) if self.group else self.singular
+
+
+RTYPES = [
+    RType("deploymentconfigs", "deploymentconfig", "apps.openshift.io", "DeploymentConfig",
+          "apps.openshift.io/v1", ["dc", "deploymentconfig", "deploymentconfigs"]),
+    RType("imagestreams", "imagestream", "image.openshift.io", "ImageStream",
+          "image.openshift.io/v1", ["is", "imagestream", "imagestreams"]),
+    RType("replicationcontrollers", "replicationcontroller", "", "ReplicationController", "v1",
+          ["rc", "replicationcontroller", "replicationcontrollers"]),
+    RType("pods", "pod", "", "Pod", "v1", ["po", "pod", "pods"]),
+    # virtual, read-only
+    RType("imagestreamtags", "imagestreamtag", "image.openshift.io", "ImageStreamTag",
+          "image.openshift.io/v1", ["istag", "imagestreamtag", "imagestreamtags"]),
+    RType("projects", "project", "project.openshift.io", "Project", "project.openshift.io/v1",
+          ["project", "projects", "namespace", "namespaces", "ns"]),
+]
+STORED = ("deploymentconfigs", "imagestreams", "replicationcontrollers", "pods")
+
+
+def rtype(name):
+    low = name.lower()
+    for rt in RTYPES:
+        if low in rt.aliases or low == rt.qualified or low == rt.display \
+                or low == "%s.%s" % (rt.plural, rt.group) or low == "%s.%s" % (rt.singular, rt.group):
+            return rt
+    return None
+
+
+def RT(plural):
+    for rt in RTYPES:
+        if rt.plural == plural:
+            return rt
+    raise KeyError(plural)
+
+
+# ---------------------------------------------------------------------------
+# errors
+
+class OcError(Exception):
+    def __init__(self, msg, code=1):
+        Exception.__init__(self, msg)
+        self.msg = msg
+        self.code = code
+
+
+def not_found(rt, name):
+    return OcError('Error from server (NotFound): %s "%s" not found' % (rt.qualified, name))
+
+
+def forbidden_error(user, rbac_verb, rt, name, ns):
+    what = '%s "%s"' % (rt.qualified, name) if name else rt.qualified
+    return ('%s is forbidden: User "%s" cannot %s resource "%s" in API group "%s" '
+            'in the namespace "%s"' % (what, user, rbac_verb, rt.plural, rt.group, ns))
+
+
+INVALID = "The request is invalid: the server rejected our request due to an error in our request"
+# ---- injected failures (fail_read, fail_call): the texts of oc/kubectl
+# A Status returned by the apiserver prints as "Error from server (<Reason>): <message>"
+# (kubectl cmdutil.StandardErrorMessage).  A response without a Status body (a proxy, a load
+# balancer, a throttling filter) gets client-go's generic message (apimachinery
+# errors.NewGenericServerResponse) followed by "(<verb> <resource>[ <name>])".  Errors below
+# HTTP (*url.Error) print as "Unable to connect to the server: <cause>", except a refused
+# connection.  oc set triggers wraps the error of its PATCH: "error: failed to patch build
+# hook: <message>".
+STATUS_FAULTS = {
+    "internal": ("InternalError", "Internal error occurred: etcdserver: request timed out"),
+    "deadline": ("Timeout", "Timeout: request did not complete within requested timeout - "
+                 "context deadline exceeded"),
+}
+GENERIC_FAULTS = {
+    "429": ("TooManyRequests", "the server has received too many requests and has asked us to try "
+            "again later"),
+    "500": ("InternalError", 'an error on the server ("") has prevented the request from succeeding'),
+    "503": ("ServiceUnavailable", "the server is currently unable to handle the request"),
+    "504": ("Timeout", "the server was unable to return a response in the time allotted, but may "
+            "still be processing the request"),
+}
+RESET_CAUSE = "read tcp 10.0.0.1:51234->10.0.0.2:6443: read: connection reset by peer"
+REFUSED_TEXT = ("The connection to the server %s:6443 was refused - did you specify the right host "
+                "or port?" % SERVER_HOST)
+UNAUTHORIZED_TEXT = "error: You must be logged in to the server (Unauthorized)"
+# what the watch stream decoder reports when the server resets the HTTP/2 stream
+WATCH_BREAK_CAUSE = ("unable to decode an event from the watch stream: stream error: stream ID 3; "
+                     "INTERNAL_ERROR; received from peer")
+
+
+class CallInfo:
+    """What an oc call asks the server: for the texts of injected failures."""
+
+    def __init__(self, ns, http, rt, name, rbac, cluster=False, special=None):
+        self.ns = ns
+        self.http = http          # get, patch, post, delete
+        self.rt = rt
+        self.name = name
+        self.rbac = rbac          # the RBAC verb in a Forbidden text
+        self.cluster = cluster    # cluster-scoped request
+        self.special = special    # project, set_triggers
+
+
+USERS_RT = RType("users", "user", "user.openshift.io", "User", "user.openshift.io/v1", [])
+SSAR_RT = RType("selfsubjectaccessreviews", "selfsubjectaccessreview", "authorization.k8s.io",
+                "SelfSubjectAccessReview", "authorization.k8s.io/v1", [])
+ISIMPORT_RT = RType("imagestreamimports", "imagestreamimport", "image.openshift.io", "ImageStreamImport",
+                    "image.openshift.io/v1", [])
+READ_ROLLOUT = ("status", "history")
+
+
+def is_read_call(pos, project):
+    """Read-only calls that talk to the server (the ones fail_read may fail)."""
+    if not pos:
+        return False
+    v = pos[0]
+    if v in ("get", "whoami", "auth", "logs"):
+        return True
+    if v == "project":
+        return len(pos) == 1 and bool(project)   # oc project [-q] confirms access to the project
+    return v == "rollout" and len(pos) > 1 and pos[1] in READ_ROLLOUT
+
+
+def call_info(pos, ns, project):
+    """-> CallInfo, or None when the call would fail in the client before any request."""
+    v = pos[0] if pos else ""
+    try:
+        if v == "get":
+            targets, _ = split_targets(pos[1:])
+            rt, name = targets[0]
+            return CallInfo(ns, "get", rt, name, "get" if name else "list")
+        if v == "whoami":
+            return CallInfo(ns, "get", USERS_RT, "~", "get", cluster=True)
+        if v == "auth":
+            return CallInfo(ns, "post", SSAR_RT, None, "create", cluster=True)
+        if v == "project":
+            return CallInfo(project, "get", RT("projects"), project, "get", special="project")
+        if v == "logs":
+            tgt = pos[1]
+            if "/" in tgt:
+                t, _, n = tgt.partition("/")
+                rt = rtype(t)
+                if rt is None:
+                    return None
+                return CallInfo(ns, "get", rt, n, "get")
+            return CallInfo(ns, "get", RT("pods"), tgt, "get")
+        if v == "rollout":
+            rt, name, _ = one_target(None, pos[2:])
+            if pos[1] in READ_ROLLOUT:
+                return CallInfo(ns, "get", rt, name, "get")
+            return CallInfo(ns, "post" if pos[1] == "latest" else "patch", rt, name, "patch")
+        if v == "set":
+            rt, name, _ = one_target(None, pos[2:])
+            return CallInfo(ns, "patch", rt, name, "patch", special="set_triggers")
+        if v in ("patch", "scale", "annotate", "label"):
+            rt, name, _ = one_target(None, pos[1:])
+            return CallInfo(ns, "patch", rt, name, "patch")
+        if v == "delete":
+            rt, name, _ = one_target(None, pos[1:])
+            return CallInfo(ns, "delete", rt, name, "delete")
+        if v == "tag":
+            dest = pos[1] if len(pos) == 2 else pos[2]
+            return CallInfo(ns, "patch", RT("imagestreams"), dest.split(":")[0], "patch")
+        if v == "import-image":
+            return CallInfo(ns, "post", ISIMPORT_RT, pos[1].split(":")[0], "create")
+    except (OcError, IndexError):
+        return None
+    return None
+
+
+def fault_text(kind, info, user, mutating):
+    """The text oc prints on stderr (exit 1) when the call fails with KIND."""
+    if kind == "timeout":
+        # a read that times out mostly meets a gateway's 504; a write the apiserver's own deadline
+        kind = "deadline" if mutating else "504"
+    if kind == "refused":
+        return REFUSED_TEXT
+    if kind == "unauthorized":
+        return UNAUTHORIZED_TEXT
+    rt, name = info.rt, info.name
+    wrap = info.special == "set_triggers"
+    if info.special == "project" and kind in ("forbidden", "notfound"):
+        return ("error: you do not have rights to view project \"%s\" specified in your config or the "
+                "project doesn't exist" % name)
+    if kind == "notfound":
+        if name:
+            return 'Error from server (NotFound): %s "%s" not found' % (rt.qualified, name)
+        return ("Error from server (NotFound): the server could not find the requested resource (%s %s)"
+                % (info.http, rt.qualified))
+    if kind == "forbidden":
+        what = '%s "%s"' % (rt.qualified, name) if name else rt.qualified
+        where = "at the cluster scope" if info.cluster else 'in the namespace "%s"' % info.ns
+        msg = '%s is forbidden: User "%s" cannot %s resource "%s" in API group "%s" %s' % (
+            what, user, info.rbac, rt.plural, rt.group, where)
+        reason = "Forbidden"
+    elif kind == "reset":
+        if wrap:
+            url = "%s/apis/%s/namespaces/%s/%s/%s" % (SERVER, rt.api, info.ns, rt.plural, name)
+            return 'error: failed to patch build hook: Patch "%s": %s' % (url, RESET_CAUSE)
+        return "Unable to connect to the server: " + RESET_CAUSE
+    elif kind in STATUS_FAULTS:
+        reason, msg = STATUS_FAULTS[kind]
+    else:
+        reason, msg = GENERIC_FAULTS[kind]
+        if name:
+            msg += " (%s %s %s)" % (info.http, rt.qualified, name)
+        else:
+            msg += " (%s %s)" % (info.http, rt.qualified)
+    if wrap:
+        return "error: failed to patch build hook: " + msg
+    return "Error from server (%s): %s" % (reason, msg)
+
+
+# the injected fault of this call, for the call log
+FAULT = {"name": None}
+
+
+# ---------------------------------------------------------------------------
+# state directory, lock, world
+
+def state_dir():
+    d = os.environ.get("OC_SIM_STATE")
+    if not d:
+        d = os.path.join(os.environ.get("TMPDIR") or "/tmp", "oc-sim-%d" % os.getuid())
+    return d
+
+
+CRITICAL = {"depth": 0, "pending": None}
+
+
+def _on_signal(signum, frame):
+    if CRITICAL["depth"] > 0:
+        CRITICAL["pending"] = signum
+        return
+    raise SystemExit(128 + signum)
+
+
+class Locked:
+    """Context manager: exclusive flock on $OC_SIM_STATE/lock."""
+
+    def __init__(self, d):
+        self.d = d
+        self.f = None
+
+    def __enter__(self):
+        os.makedirs(self.d, exist_ok=True)
+        CRITICAL["depth"] += 1
+        self.f = open(os.path.join(self.d, "lock"), "a+")
+        fcntl.flock(self.f.fileno(), fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            fcntl.flock(self.f.fileno(), fcntl.LOCK_UN)
+            self.f.close()
+        finally:
+            CRITICAL["depth"] -= 1
+            if CRITICAL["depth"] == 0 and CRITICAL["pending"]:
+                sig = CRITICAL["pending"]
+                CRITICAL["pending"] = None
+                raise SystemExit(128 + sig)
+        return False
+
+
+def load_state(d):
+    p = os.path.join(d, "state.json")
+    try:
+        with open(p) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise SimError("no simulated cluster in %s (run 'oc-sim sim init')" % d)
+
+
+def save_state(d, state):
+    p = os.path.join(d, "state.json")
+    tmp = p + ".tmp.%d" % os.getpid()
+    data = json.dumps(state, separators=(",", ":"))  # one write: much faster than json.dump
+    with open(tmp, "w") as f:
+        f.write(data)
+    os.replace(tmp, p)
+
+
+def journal_path(d):
+    return os.path.join(d, "journal.jsonl")
+
+
+def journal_size(d):
+    try:
+        return os.path.getsize(journal_path(d))
+    except FileNotFoundError:
+        return 0
+
+
+def read_journal(d, offset):
+    try:
+        with open(journal_path(d), "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size < offset:
+                offset = 0
+            f.seek(offset)
+            data = f.read()
+    except FileNotFoundError:
+        return [], 0
+    end = data.rfind(b"\n") + 1
+    entries = [json.loads(line) for line in data[:end].split(b"\n") if line.strip()]
+    return entries, offset + end
+
+
+class World:
+    def __init__(self, state, t, d=None):
+        self.s = state
+        self.t = t
+        self.d = d
+        self.journal = []
+        self.dirty = False
+
+    @property
+    def settings(self):
+        return self.s["settings"]
+
+    @property
+    def ns(self):
+        return self.s["ns"]
+
+    def setting(self, key):
+        return self.s["settings"].get(key, DEFAULTS.get(key))
+
+    def objs(self, plural):
+        return self.s["objects"][plural]
+
+    def get(self, plural, name):
+        return self.s["objects"][plural].get(name)
+
+    def bump(self):
+        self.s["rv"] += 1
+        return str(self.s["rv"])
+
+    def record(self, etype, plural, obj):
+        self.journal.append({"type": etype, "kind": plural, "name": obj["metadata"]["name"],
+                             "ns": obj["metadata"].get("namespace", self.ns), "t": self.t,
+                             "object": copy.deepcopy(obj)})
+        self.dirty = True
+
+    def create(self, plural, obj, t=None):
+        md = obj["metadata"]
+        md.setdefault("namespace", self.ns)
+        md.setdefault("uid", str(uuid.uuid4()))
+        md.setdefault("creationTimestamp", ts(self.t if t is None else t))
+        md["resourceVersion"] = self.bump()
+        self.s["objects"][plural][md["name"]] = obj
+        self.record("ADDED", plural, obj)
+        return obj
+
+    def touch(self, plural, obj):
+        obj["metadata"]["resourceVersion"] = self.bump()
+        self.record("MODIFIED", plural, obj)
+
+    def delete(self, plural, name):
+        obj = self.s["objects"][plural].pop(name, None)
+        if obj is not None:
+            self.record("DELETED", plural, obj)
+        return obj
+
+    def schedule(self, delay, ev):
+        self.s["seq"] += 1
+        heapq.heappush(self.s["events"], [self.t + max(0.0, delay), self.s["seq"], ev])
+        self.dirty = True
+
+    def advance(self, now):
+        evs = self.s["events"]
+        heapq.heapify(evs)
+        while evs and evs[0][0] <= now:
+            t, _, ev = heapq.heappop(evs)
+            self.t = t
+            self.dirty = True
+            handle_event(self, ev)
+        self.t = now
+
+    def flush(self):
+        if not self.dirty or self.d is None:
+            return
+        if self.journal:
+            with open(journal_path(self.d), "a") as f:
+                for e in self.journal:
+                    e["rv"] = int(e["object"]["metadata"].get("resourceVersion", "0") or 0)
+                    f.write(compact(e) + "\n")
+            self.journal = []
+        save_state(self.d, self.s)
+        self.dirty = False
+
+
+class Session:
+    """Lock + load + advance to now + save on exit."""
+
+    def __init__(self, d=None):
+        self.d = d or state_dir()
+        self.lock = Locked(self.d)
+        self.w = None
+
+    def __enter__(self):
+        self.lock.__enter__()
+        try:
+            state = load_state(self.d)
+            self.w = World(state, time.time(), self.d)
+            self.w.advance(time.time())
+        except BaseException:
+            self.lock.__exit__(None, None, None)
+            raise
+        return self.w
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if self.w is not None:
+                self.w.flush()
+        finally:
+            self.lock.__exit__(exc_type, exc, tb)
+        return False
+
+
+# ---------------------------------------------------------------------------
+# object builders
+
+APP_LABEL = "3scale-api-management"
+
+DC_SPECS = {
+    "system-app": {
+        "element": "app",
+        "containers": [
+            ("system-master", ["env", "TENANT_NAME=master", "PORT=3002", "container-entrypoint",
+                               "bundle", "exec", "unicorn", "-c", "config/unicorn.rb"], 3002, "master"),
+            ("system-provider", ["env", "TENANT_NAME=provider", "PORT=3000", "container-entrypoint",
+                                 "bundle", "exec", "unicorn", "-c", "config/unicorn.rb"], 3000, "provider"),
+            ("system-developer", ["env", "PORT=3001", "container-entrypoint", "bundle", "exec",
+                                  "unicorn", "-c", "config/unicorn.rb"], 3001, "developer"),
+        ],
+        "init": [],
+    },
+    "system-sidekiq": {
+        "element": "sidekiq",
+        "containers": [("system-sidekiq", ["rake", "sidekiq:worker", "RAILS_MAX_THREADS=25"], None, None)],
+        "init": [("check-svc", ["bash", "-c",
+                                "bundle exec sh -c \"until rake boot:redis && curl --output /dev/null "
+                                "--silent --fail --head http://system-master:3000/status; do sleep "
+                                "$SLEEP_SECONDS; done\""])],
+    },
+    "system-sphinx": {
+        "element": "sphinx",
+        "containers": [("system-sphinx", ["rake", "openshift:thinking_sphinx:start"], 9306, "sphinx")],
+        "init": [("system-master-svc", ["sh", "-c",
+                                        "until $(curl --output /dev/null --silent --fail --head "
+                                        "http://system-master:3000/status); do sleep $SLEEP_SECONDS; done"])],
+    },
+}
+DC_ORDER = ["system-app", "system-sidekiq", "system-sphinx"]
+
+
+def make_container(name, args, port, portname, image, init=False):
+    c = {
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
+        "name": name,
+        "resources": {"limits": {"cpu": "1", "memory": "800Mi"},
+                      "requests": {"cpu": "50m", "memory": "400Mi"}},
+        "terminationMessagePath": "/dev/termination-log",
+        "terminationMessagePolicy": "File",
+        "env": [{"name": "AMP_RELEASE", "value": "2.9"},
+                {"name": "RAILS_ENV", "value": "production"}],
+    }
+    if init:
+        c["command"] = args
+        c["env"].append({"name": "SLEEP_SECONDS", "value": "1"})
+    else:
+        c["args"] = args
+    if port:
+        c["ports"] = [{"containerPort": port, "name": portname, "protocol": "TCP"}]
+        c["readinessProbe"] = {"failureThreshold": 3, "httpGet": {
+            "path": "/check.txt", "port": port, "scheme": "HTTP"},
+            "initialDelaySeconds": 30, "periodSeconds": 10, "successThreshold": 1,
+            "timeoutSeconds": 5}
+    return c
+
+
+def make_dc(w, name, image, tag_name, replicas, t):
+    spec = DC_SPECS[name]
+    labels = {"app": APP_LABEL, "threescale_component": "system",
+              "threescale_component_element": spec["element"]}
+    tlabels = dict(labels)
+    tlabels["deploymentConfig"] = name
+    containers = [make_container(n, a, p, pn, image) for (n, a, p, pn) in spec["containers"]]
+    inits = [make_container(n, a, None, None, image, init=True) for (n, a) in spec["init"]]
+    rolling = {"intervalSeconds": 1, "maxSurge": "25%", "maxUnavailable": "25%",
+               "timeoutSeconds": 1200 if name == "system-app" else 600,
+               "updatePeriodSeconds": 1}
+    if name == "system-app":
+        rolling["pre"] = {"execNewPod": {"command": ["bash", "-c", "bundle exec rake boot openshift:deploy"],
+                                         "containerName": "system-master",
+                                         "env": [{"name": "AMP_RELEASE", "value": "2.9"}],
+                                         "volumes": ["system-storage"]},
+                          "failurePolicy": "Retry"}
+    names = [c["name"] for c in containers] + [c["name"] for c in inits]
+    if name == "system-app":
+        names = ["system-master", "system-developer", "system-provider"]
+    pod_spec = {"containers": containers, "dnsPolicy": "ClusterFirst", "restartPolicy": "Always",
+                "schedulerName": "default-scheduler", "securityContext": {},
+                "serviceAccount": "amp", "serviceAccountName": "amp",
+                "terminationGracePeriodSeconds": 30}
+    if inits:
+        pod_spec["initContainers"] = inits
+    dc = {
+        "apiVersion": "apps.openshift.io/v1",
+        "kind": "DeploymentConfig",
+        "metadata": {"name": name, "namespace": w.ns, "labels": labels, "generation": 2},
+        "spec": {
+            "replicas": replicas,
+            "revisionHistoryLimit": 10,
+            "selector": {"deploymentConfig": name},
+            "strategy": {"activeDeadlineSeconds": 21600, "resources": {},
+                         "rollingParams": rolling, "type": "Rolling"},
+            "template": {"metadata": {"creationTimestamp": None, "labels": tlabels},
+                         "spec": pod_spec},
+            "test": False,
+            "triggers": [
+                {"type": "ConfigChange"},
+                {"type": "ImageChange",
+                 "imageChangeParams": {"automatic": True, "containerNames": names,
+                                       "from": {"kind": "ImageStreamTag", "name": tag_name},
+                                       "lastTriggeredImage": image}},
+            ],
+        },
+        "status": {"availableReplicas": 0, "latestVersion": 0, "observedGeneration": 2,
+                   "replicas": 0, "unavailableReplicas": 0, "updatedReplicas": 0},
+    }
+    return w.create("deploymentconfigs", dc, t)
+
+
+def all_container_names(dc):
+    ps = dc["spec"]["template"]["spec"]
+    return [c["name"] for c in ps.get("containers", [])] + \
+        [c["name"] for c in ps.get("initContainers", []) or []]
+
+
+def pod_ready(pod):
+    for c in pod.get("status", {}).get("conditions", []):
+        if c["type"] == "Ready":
+            return c["status"] == "True"
+    return False
+
+
+def set_pod_phase(pod, phase, t, reason=None):
+    st = pod.setdefault("status", {})
+    st["phase"] = phase
+    tt = ts(t)
+    conds = {"PodScheduled": "True"}
+    if phase == "Pending":
+        conds.update({"Initialized": "False", "Ready": "False", "ContainersReady": "False"})
+    elif phase == "Running":
+        ready = reason != "crash"
+        conds.update({"Initialized": "True", "Ready": "True" if ready else "False",
+                      "ContainersReady": "True" if ready else "False"})
+    else:
+        conds.update({"Initialized": "True", "Ready": "False", "ContainersReady": "False"})
+    old = {c["type"]: c for c in st.get("conditions", [])}
+    new = []
+    for ctype in ("Initialized", "Ready", "ContainersReady", "PodScheduled"):
+        status = conds[ctype]
+        prev = old.get(ctype)
+        c = {"lastProbeTime": None, "type": ctype, "status": status,
+             "lastTransitionTime": prev["lastTransitionTime"] if prev and prev["status"] == status else tt}
+        if phase == "Succeeded" and ctype in ("Ready", "ContainersReady"):
+            c["reason"] = "PodCompleted"
+        new.append(c)
+    st["conditions"] = new
+    st["hostIP"] = "10.0.1.23"
+    if phase != "Pending":
+        st.setdefault("podIP", "10.128.%d.%d" % (random.randint(0, 3), random.randint(2, 250)))
+        st.setdefault("startTime", tt)
+    st.setdefault("qosClass", "Burstable")
+    statuses = []
+    prevs = {x["name"]: x for x in st.get("containerStatuses", [])}
+    for c in pod["spec"]["containers"]:
+        prev = prevs.get(c["name"], {})
+        cs = {"name": c["name"], "image": c["image"], "imageID": "", "ready": False,
+              "restartCount": prev.get("restartCount", 0), "started": False}
+        if phase == "Pending":
+            cs["state"] = {"waiting": {"reason": "ContainerCreating"}}
+        elif phase == "Running" and reason == "crash":
+            cs["state"] = {"waiting": {"reason": "CrashLoopBackOff", "message":
+                                       "back-off 10s restarting failed container=%s pod=%s_%s(%s)" % (
+                                           c["name"], pod["metadata"]["name"], pod["metadata"]["namespace"],
+                                           pod["metadata"]["uid"])}}
+            cs["lastState"] = {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": tt,
+                                              "finishedAt": tt,
+                                              "containerID": "cri-o://" + digest(tt + c["name"])}}
+            cs["imageID"] = c["image"]
+        elif phase == "Running":
+            cs.update({"ready": True, "started": True, "imageID": c["image"],
+                       "containerID": "cri-o://" + digest(pod["metadata"]["uid"] + c["name"]),
+                       "state": {"running": {"startedAt": tt}}})
+        else:
+            code = 0 if phase == "Succeeded" else 1
+            cs.update({"imageID": c["image"],
+                       "containerID": "cri-o://" + digest(pod["metadata"]["uid"] + c["name"]),
+                       "state": {"terminated": {"exitCode": code, "finishedAt": tt,
+                                                "reason": "Completed" if code == 0 else "Error",
+                                                "startedAt": st.get("startTime", tt)}}})
+        statuses.append(cs)
+    st["containerStatuses"] = statuses
+    if pod["spec"].get("initContainers"):
+        ist = []
+        for c in pod["spec"]["initContainers"]:
+            cs = {"name": c["name"], "image": c["image"], "imageID": "", "ready": False,
+                  "restartCount": 0}
+            if phase == "Pending":
+                cs["state"] = {"waiting": {"reason": "PodInitializing"}}
+            else:
+                cs.update({"ready": True, "imageID": c["image"],
+                           "state": {"terminated": {"exitCode": 0, "reason": "Completed",
+                                                    "startedAt": st.get("startTime", tt),
+                                                    "finishedAt": tt}}})
+            ist.append(cs)
+        st["initContainerStatuses"] = ist
+
+
+def owner_ref(api, kind, obj):
+    return {"apiVersion": api, "kind": kind, "name": obj["metadata"]["name"],
+            "uid": obj["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+
+
+def make_app_pod(w, dcname, rc, t):
+    rcname = rc["metadata"]["name"]
+    tmpl = rc["spec"]["template"]
+    name = "%s-%s" % (rcname, rand_suffix())
+    while name in w.objs("pods"):
+        name = "%s-%s" % (rcname, rand_suffix())
+    labels = dict(tmpl["metadata"].get("labels", {}))
+    labels["deploymentconfig"] = dcname
+    labels["deployment"] = rcname
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": name, "generateName": rcname + "-", "namespace": w.ns,
+                        "labels": labels,
+                        "annotations": {
+                            "openshift.io/deployment-config.latest-version":
+                                rc["metadata"]["annotations"]["openshift.io/deployment-config.latest-version"],
+                            "openshift.io/deployment-config.name": dcname,
+                            "openshift.io/deployment.name": rcname,
+                            "openshift.io/scc": "restricted"},
+                        "ownerReferences": [owner_ref("v1", "ReplicationController", rc)],
+                        "uid": str(uuid.uuid4())},
+           "spec": copy.deepcopy(tmpl["spec"]),
+           "status": {}}
+    pod["spec"]["nodeName"] = "worker-0.sim.example.com"
+    set_pod_phase(pod, "Pending", t)
+    return w.create("pods", pod, t)
+
+
+def make_deployer_pod(w, rc, phase, t):
+    rcname = rc["metadata"]["name"]
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": rcname + "-deploy", "namespace": w.ns,
+                        "labels": {"openshift.io/deployer-pod-for.name": rcname},
+                        "annotations": {"openshift.io/deployment.name": rcname,
+                                        "openshift.io/scc": "restricted"},
+                        "ownerReferences": [{"apiVersion": "v1", "kind": "ReplicationController",
+                                             "name": rcname, "uid": rc["metadata"]["uid"]}],
+                        "uid": str(uuid.uuid4())},
+           "spec": {"activeDeadlineSeconds": 21600,
+                    "containers": [{"name": "deployment", "image": DEPLOYER_IMAGE,
+                                    "imagePullPolicy": "IfNotPresent",
+                                    "env": [{"name": "OPENSHIFT_DEPLOYMENT_NAME", "value": rcname},
+                                            {"name": "OPENSHIFT_DEPLOYMENT_NAMESPACE", "value": w.ns}],
+                                    "resources": {}}],
+                    "nodeName": "worker-0.sim.example.com",
+                    "restartPolicy": "Never", "serviceAccountName": "deployer",
+                    "terminationGracePeriodSeconds": 10},
+           "status": {}}
+    set_pod_phase(pod, phase, t)
+    return w.create("pods", pod, t)
+
+
+def make_hook_pod(w, rc, phase, t, crash=False):
+    rcname = rc["metadata"]["name"]
+    dcname = rc["metadata"]["annotations"]["openshift.io/deployment-config.name"]
+    dc = w.get("deploymentconfigs", dcname)
+    pre = dc["spec"]["strategy"]["rollingParams"]["pre"]["execNewPod"]
+    image = None
+    for c in rc["spec"]["template"]["spec"]["containers"]:
+        if c["name"] == pre["containerName"]:
+            image = c["image"]
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": rcname + "-hook-pre", "namespace": w.ns,
+                        "labels": {"openshift.io/deployer-pod-for.name": rcname,
+                                   "openshift.io/deployer-pod.type": "hook-pre"},
+                        "annotations": {"openshift.io/deployment.name": rcname,
+                                        "openshift.io/scc": "restricted"},
+                        "ownerReferences": [{"apiVersion": "v1", "kind": "ReplicationController",
+                                             "name": rcname, "uid": rc["metadata"]["uid"]}],
+                        "uid": str(uuid.uuid4())},
+           "spec": {"activeDeadlineSeconds": 21600,
+                    "containers": [{"name": "lifecycle", "image": image,
+                                    "command": pre["command"], "env": pre.get("env", []),
+                                    "imagePullPolicy": "IfNotPresent", "resources": {}}],
+                    "nodeName": "worker-0.sim.example.com",
+                    "restartPolicy": "OnFailure" if crash else "Never",
+                    "serviceAccountName": "amp"},
+           "status": {}}
+    set_pod_phase(pod, phase, t, "crash" if crash else None)
+    return w.create("pods", pod, t)
+
+
+def make_rc(w, dc, version, t, phase="New"):
+    name = dc["metadata"]["name"]
+    rcname = "%s-%d" % (name, version)
+    tmpl = copy.deepcopy(dc["spec"]["template"])
+    tmpl["metadata"]["labels"]["deployment"] = rcname
+    tmpl["metadata"]["labels"]["deploymentconfig"] = name
+    tmpl["metadata"]["annotations"] = {
+        "openshift.io/deployment-config.latest-version": str(version),
+        "openshift.io/deployment-config.name": name,
+        "openshift.io/deployment.name": rcname}
+    labels = dict(dc["spec"]["template"]["metadata"].get("labels", {}))
+    labels.update(dc["metadata"].get("labels", {}))
+    labels["openshift.io/deployment-config.name"] = name
+    labels["deploymentconfig"] = name
+    labels["deployment"] = rcname
+    selector = dict(dc["spec"]["selector"])
+    selector["deployment"] = rcname
+    selector["deploymentconfig"] = name
+    rc = {"apiVersion": "v1", "kind": "ReplicationController",
+          "metadata": {"name": rcname, "namespace": w.ns, "generation": 1, "labels": labels,
+                       "annotations": {
+                           "openshift.io/deployer-pod.name": rcname + "-deploy",
+                           "openshift.io/deployment-config.latest-version": str(version),
+                           "openshift.io/deployment-config.name": name,
+                           "openshift.io/deployment.phase": phase,
+                           "openshift.io/deployment.replicas": ""},
+                       "ownerReferences": [owner_ref("apps.openshift.io/v1", "DeploymentConfig", dc)],
+                       "uid": str(uuid.uuid4())},
+          "spec": {"replicas": 0, "selector": selector, "template": tmpl},
+          "status": {"replicas": 0, "observedGeneration": 1}}
+    w.s["templates"][rcname] = copy.deepcopy(dc["spec"]["template"])
+    return w.create("replicationcontrollers", rc, t)
+
+
+def make_imagestream(w, t, database, oracle_image):
+    ns = w.ns
+    src29 = "registry.redhat.io/3scale-amp2/system-rhel7:3scale2.9"
+    is_ = {"apiVersion": "image.openshift.io/v1", "kind": "ImageStream",
+           "metadata": {"name": "amp-system", "namespace": ns, "generation": 2,
+                        "labels": {"app": APP_LABEL, "threescale_component": "system"},
+                        "annotations": {"openshift.io/display-name": "AMP system",
+                                        "openshift.io/image.dockerRepositoryCheck": ts(t)}},
+           "spec": {"lookupPolicy": {"local": False},
+                    "tags": [{"annotations": {"openshift.io/display-name": "AMP system 2.9"},
+                              "from": {"kind": "DockerImage", "name": src29},
+                              "generation": 2, "importPolicy": {}, "name": "2.9",
+                              "referencePolicy": {"type": "Source"}}]},
+           "status": {"dockerImageRepository": "%s/%s/amp-system" % (INTERNAL_REGISTRY, ns),
+                      "tags": [{"tag": "2.9", "items": [
+                          {"created": ts(t), "dockerImageReference": docker_ref(src29),
+                           "generation": 2, "image": "sha256:" + digest(src29)}]}]}}
+    if database == "oracle":
+        for tag, present in (("2.9-oracle", True), ("2.10-oracle", oracle_image)):
+            if present:
+                is_["status"]["tags"].append({"tag": tag, "items": [built_item(ns, tag, t, 2)]})
+        is_["status"]["tags"].sort(key=lambda x: x["tag"])
+    return w.create("imagestreams", is_, t)
+
+
+def built_item(ns, tag, t, gen):
+    src = "%s/amp-system:%s" % (ns, tag)
+    return {"created": ts(t),
+            "dockerImageReference": "%s/%s/amp-system@sha256:%s" % (INTERNAL_REGISTRY, ns, digest(src)),
+            "generation": gen, "image": "sha256:" + digest(src)}
+
+
+def init_world(d, ns, database, oracle_image, overrides):
+    now = time.time()
+    settings = dict(DEFAULTS)
+    settings["project"] = ns
+    for k, v in overrides:
+        settings[k] = coerce_setting(k, v)
+    state = {"version": 1, "ns": ns, "database": database, "settings": settings,
+             "rv": 100000, "seq": 0, "run_seq": 0, "mut_count": 0, "initialized": now,
+             "timeline": {"imports": {}, "dcs": {}}, "trig_changed": {},
+             "objects": {k: {} for k in STORED}, "events": [], "runs": {}, "templates": {}}
+    w = World(state, now, d)
+    base = now - 86400
+    w.t = base
+    is_ = make_imagestream(w, base, database, oracle_image)
+    tagname = "2.9-oracle" if database == "oracle" else "2.9"
+    ref = resolve_tag(w, is_, tagname)
+    paused = list_setting(settings, "paused")
+    for name in DC_ORDER:
+        reps = settings.get("replicas." + name, settings["replicas"])
+        dc = make_dc(w, name, ref, "amp-system:" + tagname, reps, base)
+        if name in paused:
+            dc["spec"]["paused"] = True
+        rc = make_rc(w, dc, 1, base + 1, phase="Complete")
+        rc["spec"]["replicas"] = reps
+        rc["metadata"]["annotations"]["openshift.io/deployment.replicas"] = str(reps)
+        dc["status"]["latestVersion"] = 1
+        dc["status"]["details"] = {"message": "config change", "causes": [{"type": "ConfigChange"}]}
+        make_deployer_pod(w, rc, "Succeeded", base + 1)
+        if name == "system-app":
+            make_hook_pod(w, rc, "Succeeded", base + 2)
+        for _ in range(reps):
+            p = make_app_pod(w, name, rc, base + 5)
+            set_pod_phase(p, "Running", base + 30)
+        recompute_dc(w, name, base + 60)
+    w.t = now
+    w.journal = []  # the initial objects are the starting point, not changes
+    return state
+
+
+# ---------------------------------------------------------------------------
+# timeline (oc-sim sim timeline): the scheduled times of what the controllers did
+
+def tl(w):
+    return w.s.setdefault("timeline", {"imports": {}, "dcs": {}})
+
+
+def tl_import_start(w, tag, gen):
+    tl(w)["imports"][tag] = {"generation": gen, "started": w.t, "finished": None, "result": None}
+
+
+def tl_import_end(w, tag, gen, result):
+    e = tl(w)["imports"].get(tag)
+    if e is None or e.get("generation") != gen:
+        e = tl(w)["imports"][tag] = {"generation": gen, "started": w.t}
+    e["finished"] = w.t
+    e["result"] = result
+
+
+def tl_rollout(w, dcname, version):
+    for e in reversed(tl(w)["dcs"].get(dcname, [])):
+        if e["rollout"] == version:
+            return e
+    return {}  # a rollout from before sim init
+
+
+def tl_trigger_changed(w, dcname):
+    w.s.setdefault("trig_changed", {})[dcname] = w.t
+
+
+def tl_rollout_started(w, dcname, version, details, triggered):
+    entries = tl(w)["dcs"].setdefault(dcname, [])
+    cause = ((details.get("causes") or [{}])[0]).get("type", "")
+    if triggered is None and cause != "Manual":
+        tc = w.s.get("trig_changed", {}).get(dcname)
+        prev = entries[-1]["started"] if entries else w.s.get("initialized", 0)
+        if tc is not None and tc >= prev:
+            triggered = tc
+    entries.append({"rollout": version, "cause": cause, "triggered": triggered, "started": w.t,
+                    "complete": None, "failed": None, "cancelled": False, "old_pods_gone": None})
+    tl_old_pods(w, dcname)
+
+
+def tl_old_pods(w, dcname):
+    """Stamp old_pods_gone on the rollouts whose older pods (any phase, terminating too) are gone."""
+    entries = tl(w)["dcs"].get(dcname)
+    if not entries:
+        return
+    versions = []
+    for p in w.objs("pods").values():
+        lab = p["metadata"].get("labels", {})
+        if lab.get("deploymentconfig") == dcname and lab.get("deployment", "").startswith(dcname + "-"):
+            try:
+                versions.append(int(lab["deployment"][len(dcname) + 1:]))
+            except ValueError:
+                pass
+    for e in entries:
+        if e["old_pods_gone"] is None and e["failed"] is None and not any(v < e["rollout"] for v in versions):
+            e["old_pods_gone"] = w.t
+
+
+# ---------------------------------------------------------------------------
+# controllers
+
+def dc_rcs(w, dcname):
+    out = []
+    for rc in w.objs("replicationcontrollers").values():
+        if rc["metadata"].get("annotations", {}).get("openshift.io/deployment-config.name") == dcname:
+            out.append(rc)
+    out.sort(key=rc_version)
+    return out
+
+
+def rc_phase(rc):
+    return rc["metadata"]["annotations"].get("openshift.io/deployment.phase", "New")
+
+
+def rc_version(rc):
+    return int(rc["metadata"]["annotations"]["openshift.io/deployment-config.latest-version"])
+
+
+def rc_pods(w, rcname, active_only=True):
+    out = []
+    for p in w.objs("pods").values():
+        if p["metadata"].get("labels", {}).get("deployment") == rcname:
+            if active_only and p["metadata"].get("deletionTimestamp"):
+                continue
+            out.append(p)
+    out.sort(key=lambda p: (p["metadata"]["creationTimestamp"], p["metadata"]["name"]))
+    return out
+
+
+def terminate_pod(w, pod):
+    if pod["metadata"].get("deletionTimestamp"):
+        return
+    pod["metadata"]["deletionTimestamp"] = ts(w.t + 30)
+    pod["metadata"]["deletionGracePeriodSeconds"] = 30
+    w.touch("pods", pod)
+    w.schedule(w.setting("terminate_seconds"),
+               {"type": "pod_gone", "pod": pod["metadata"]["name"], "uid": pod["metadata"]["uid"]})
+
+
+def reconcile_rc(w, rc, ready_delay, make_ready=True):
+    """Bring the RC's active pods to spec.replicas."""
+    dcname = rc["metadata"]["annotations"]["openshift.io/deployment-config.name"]
+    pods = rc_pods(w, rc["metadata"]["name"])
+    want = rc["spec"]["replicas"]
+    if len(pods) < want:
+        for _ in range(want - len(pods)):
+            p = make_app_pod(w, dcname, rc, w.t)
+            if make_ready:
+                w.schedule(ready_delay, {"type": "pod_ready", "pod": p["metadata"]["name"],
+                                         "uid": p["metadata"]["uid"]})
+    elif len(pods) > want:
+        # not-ready pods first, then the newest
+        victims = [p for p in pods if not pod_ready(p)] + \
+            list(reversed([p for p in pods if pod_ready(p)]))
+        for p in victims[:len(pods) - want]:
+            terminate_pod(w, p)
+
+
+def set_rc_replicas(w, rc, n, ready_delay, make_ready=True):
+    if rc["spec"]["replicas"] != n:
+        rc["spec"]["replicas"] = n
+        rc["metadata"]["generation"] = rc["metadata"].get("generation", 1) + 1
+        if n > 0:
+            rc["metadata"]["annotations"]["openshift.io/deployment.replicas"] = str(n)
+        w.touch("replicationcontrollers", rc)
+    reconcile_rc(w, rc, ready_delay, make_ready)
+
+
+def set_rc_phase(w, rc, phase):
+    rc["metadata"]["annotations"]["openshift.io/deployment.phase"] = phase
+    w.touch("replicationcontrollers", rc)
+
+
+def set_cond(conds, ctype, status, reason, message, t):
+    old = None
+    for c in conds:
+        if c["type"] == ctype:
+            old = c
+    new = {"type": ctype, "status": status, "message": message,
+           "lastUpdateTime": ts(t), "lastTransitionTime": ts(t)}
+    if reason:
+        new["reason"] = reason
+    if old is not None:
+        if old["status"] == status:
+            new["lastTransitionTime"] = old["lastTransitionTime"]
+        if old["status"] == status and old.get("reason") == reason and old.get("message") == message:
+            new["lastUpdateTime"] = old["lastUpdateTime"]
+    return new
+
+
+def recompute_dc(w, dcname, t=None, force=False):
+    t = w.t if t is None else t
+    dc = w.get("deploymentconfigs", dcname)
+    if dc is None:
+        return
+    rcs = dc_rcs(w, dcname)
+    tot_rep = tot_avail = 0
+    for rc in rcs:
+        pods = rc_pods(w, rc["metadata"]["name"])
+        ready = len([p for p in pods if pod_ready(p)])
+        st = {"replicas": len(pods), "observedGeneration": rc["metadata"].get("generation", 1)}
+        if pods:
+            st["fullyLabeledReplicas"] = len(pods)
+        if ready:
+            st["readyReplicas"] = ready
+            st["availableReplicas"] = ready
+        if st != rc["status"]:
+            rc["status"] = st
+            w.touch("replicationcontrollers", rc)
+        tot_rep += len(pods)
+        tot_avail += ready
+    old = copy.deepcopy(dc["status"])
+    st = dc["status"]
+    lv = st.get("latestVersion", 0)
+    latest = w.get("replicationcontrollers", "%s-%d" % (dcname, lv)) if lv else None
+    desired = dc["spec"].get("replicas", 0)
+    st["replicas"] = tot_rep
+    st["updatedReplicas"] = latest["status"]["replicas"] if latest else 0
+    st["availableReplicas"] = tot_avail
+    if tot_avail:
+        st["readyReplicas"] = tot_avail
+    else:
+        st.pop("readyReplicas", None)  # omitempty, as in the real API
+    st["unavailableReplicas"] = max(0, desired - tot_avail)
+    paused = bool(dc["spec"].get("paused"))
+    phase = rc_phase(latest) if latest else None
+    if latest is None or phase in ("Complete", "Failed") or paused:
+        st["observedGeneration"] = dc["metadata"]["generation"]
+    conds = st.get("conditions", [])
+    min_avail = desired - (desired * 25 // 100)
+    if tot_avail >= min_avail:
+        avail = set_cond(conds, "Available", "True", None, "Deployment config has minimum availability.", t)
+    else:
+        avail = set_cond(conds, "Available", "False", None,
+                         "Deployment config does not have minimum availability.", t)
+    new_conds = [avail]
+    if paused:
+        new_conds.append(set_cond(conds, "Progressing", "Unknown", "DeploymentConfigPaused",
+                                  "deployment config is paused", t))
+    elif latest is not None:
+        rcn = latest["metadata"]["name"]
+        if phase == "New":
+            p = ("True", "NewReplicationControllerCreated",
+                 'Created new replication controller "%s" for version %d' % (rcn, lv))
+        elif phase == "Pending":
+            p = ("Unknown", None, 'replication controller "%s" is waiting for pod "%s-deploy" to run'
+                 % (rcn, rcn))
+        elif phase == "Running":
+            p = ("True", "ReplicationControllerUpdated", 'replication controller "%s" is progressing' % rcn)
+        elif phase == "Complete":
+            p = ("True", "NewReplicationControllerAvailable",
+                 'replication controller "%s" successfully rolled out' % rcn)
+        elif latest["metadata"]["annotations"].get("openshift.io/deployment.cancelled") == "true":
+            p = ("False", "RolloutCancelled", 'rollout of replication controller "%s" was cancelled' % rcn)
+        else:
+            p = ("False", "ProgressDeadlineExceeded",
+                 'replication controller "%s" has failed progressing' % rcn)
+        new_conds.append(set_cond(conds, "Progressing", p[0], p[1], p[2], t))
+    st["conditions"] = new_conds
+    if st != old or force:
+        w.touch("deploymentconfigs", dc)
+
+
+def reconcile_deployments(w, dcname, ready_delay):
+    """Once the latest rollout is terminal: the newest Complete RC runs spec.replicas, others 0."""
+    dc = w.get("deploymentconfigs", dcname)
+    rcs = dc_rcs(w, dcname)
+    active = None
+    for rc in rcs:
+        if rc_phase(rc) == "Complete":
+            active = rc
+    for rc in rcs:
+        if rc is active:
+            set_rc_replicas(w, rc, dc["spec"]["replicas"], ready_delay)
+        elif rc["spec"]["replicas"] != 0 or rc_pods(w, rc["metadata"]["name"]):
+            set_rc_replicas(w, rc, 0, ready_delay)
+
+
+def latest_version(w, dcname):
+    dc = w.get("deploymentconfigs", dcname)
+    return dc["status"].get("latestVersion", 0) if dc else 0
+
+
+def latest_rc(w, dc):
+    lv = dc["status"].get("latestVersion", 0)
+    return w.get("replicationcontrollers", "%s-%d" % (dc["metadata"]["name"], lv)) if lv else None
+
+
+def in_progress(rc):
+    return rc is not None and rc_phase(rc) in ("New", "Pending", "Running")
+
+
+def new_run(w, rcname, dcname):
+    st = w.settings
+    mode = "ok"
+    for key, m in (("fail_rollout", "fail"), ("never_finish", "never")):
+        lst = list_setting(st, key)
+        if dcname in lst:
+            mode = m
+            lst.remove(dcname)
+            st[key] = ",".join(lst)
+            break
+    w.s["run_seq"] += 1
+    run = {"id": w.s["run_seq"], "mode": mode, "start": w.t}
+    w.s["runs"][rcname] = run
+    return run
+
+
+def D(w):
+    return w.setting("rollout_seconds")
+
+
+def step(w, rcname, run, name, delay):
+    w.schedule(delay, {"type": "step", "rc": rcname, "run": run["id"], "step": name})
+
+
+def start_rollout(w, dcname, details, triggered=None):
+    dc = w.get("deploymentconfigs", dcname)
+    if dc is None or dc["spec"].get("paused"):
+        return None
+    older = [rc for rc in dc_rcs(w, dcname) if in_progress(rc)]
+    st = dc["status"]
+    st["latestVersion"] = st.get("latestVersion", 0) + 1
+    dc["metadata"]["generation"] += 1
+    st["details"] = details
+    st["observedGeneration"] = dc["metadata"]["generation"]
+    rc = make_rc(w, dc, st["latestVersion"], w.t)
+    # the DC controller cancels older rollouts that are still running
+    for old in older:
+        fail_rc(w, old, "cancelled as a newer deployment was found running", cancelled=True)
+    run = new_run(w, rc["metadata"]["name"], dcname)
+    step(w, rc["metadata"]["name"], run, "pending", 0.1 * D(w))
+    tl_rollout_started(w, dcname, st["latestVersion"], details, triggered)
+    # one published change: the new version together with its Progressing condition
+    # (a watcher never sees latestVersion N+1 beside the condition of rollout N)
+    recompute_dc(w, dcname, force=True)
+    return rc
+
+
+def fail_rc(w, rc, reason, cancelled=False):
+    rcname = rc["metadata"]["name"]
+    ann = rc["metadata"]["annotations"]
+    ann["openshift.io/deployment.phase"] = "Failed"
+    ann["openshift.io/deployment.status-reason"] = reason
+    if cancelled:
+        ann["openshift.io/deployment.cancelled"] = "true"
+    w.touch("replicationcontrollers", rc)
+    w.s["runs"].pop(rcname, None)
+    e = tl_rollout(w, ann["openshift.io/deployment-config.name"], rc_version(rc))
+    if e:
+        e["failed"] = w.t
+        e["cancelled"] = cancelled
+    for pname in (rcname + "-deploy", rcname + "-hook-pre"):
+        p = w.get("pods", pname)
+        if p is not None and p["status"].get("phase") in ("Pending", "Running"):
+            set_pod_phase(p, "Failed", w.t)
+            w.touch("pods", p)
+    set_rc_replicas(w, rc, 0, 0)
+    dcname = ann["openshift.io/deployment-config.name"]
+    dc = w.get("deploymentconfigs", dcname)
+    if dc is not None and latest_rc(w, dc) is rc:
+        reconcile_deployments(w, dcname, 0.2 * D(w))
+    recompute_dc(w, dcname)
+
+
+def handle_step(w, ev):
+    rcname = ev["rc"]
+    run = w.s["runs"].get(rcname)
+    rc = w.get("replicationcontrollers", rcname)
+    if run is None or run["id"] != ev["run"] or rc is None or not in_progress(rc):
+        return
+    dcname = rc["metadata"]["annotations"]["openshift.io/deployment-config.name"]
+    dc = w.get("deploymentconfigs", dcname)
+    if dc is None:
+        return
+    d = D(w)
+    s = ev["step"]
+    if s == "pending":
+        set_rc_phase(w, rc, "Pending")
+        if w.get("pods", rcname + "-deploy") is not None:
+            w.delete("pods", rcname + "-deploy")
+        make_deployer_pod(w, rc, "Pending", w.t)
+        step(w, rcname, run, "running", 0.1 * d)
+    elif s == "running":
+        set_rc_phase(w, rc, "Running")
+        p = w.get("pods", rcname + "-deploy")
+        if p is not None:
+            set_pod_phase(p, "Running", w.t)
+            w.touch("pods", p)
+        if dc["spec"]["strategy"].get("rollingParams", {}).get("pre"):
+            crash = bool(w.setting("hook_crash"))
+            if w.get("pods", rcname + "-hook-pre") is not None:
+                w.delete("pods", rcname + "-hook-pre")
+            make_hook_pod(w, rc, "Running", w.t, crash=crash)
+            if crash:
+                step(w, rcname, run, "hook_tick", 0.3)
+                step(w, rcname, run, "hook_fail", w.setting("hook_timeout_seconds"))
+            else:
+                step(w, rcname, run, "hook_done", 0.2 * d)
+        else:
+            step(w, rcname, run, "scale_up", 0.3 * d)
+    elif s == "hook_done":
+        p = w.get("pods", rcname + "-hook-pre")
+        if p is not None:
+            set_pod_phase(p, "Succeeded", w.t)
+            w.touch("pods", p)
+        step(w, rcname, run, "scale_up", 0.1 * d)
+    elif s == "hook_tick":
+        p = w.get("pods", rcname + "-hook-pre")
+        if p is not None and p["status"].get("phase") == "Running":
+            for cs in p["status"].get("containerStatuses", []):
+                cs["restartCount"] = cs.get("restartCount", 0) + 1
+                cs["lastState"]["terminated"]["finishedAt"] = ts(w.t)
+            w.touch("pods", p)
+            step(w, rcname, run, "hook_tick", 0.3)
+    elif s == "hook_fail":
+        fail_rc(w, rc, "config change")
+        return
+    elif s == "scale_up":
+        mode = run["mode"]
+        set_rc_replicas(w, rc, dc["spec"]["replicas"], 0.2 * d, make_ready=(mode == "ok"))
+        if mode == "fail":
+            step(w, rcname, run, "fail", 0.5 * d)
+        elif mode == "ok":
+            step(w, rcname, run, "scale_down", 0.2 * d)
+    elif s == "scale_down":
+        for other in dc_rcs(w, dcname):
+            if other is not rc and (other["spec"]["replicas"] or rc_pods(w, other["metadata"]["name"])):
+                set_rc_replicas(w, other, 0, 0)
+        step(w, rcname, run, "complete", 0.3 * d)
+    elif s == "complete":
+        set_rc_phase(w, rc, "Complete")
+        w.s["runs"].pop(rcname, None)
+        e = tl_rollout(w, dcname, rc_version(rc))
+        if e:
+            e["complete"] = w.t
+        p = w.get("pods", rcname + "-deploy")
+        if p is not None:
+            set_pod_phase(p, "Succeeded", w.t)
+            w.touch("pods", p)
+        reconcile_deployments(w, dcname, 0.2 * d)
+    elif s == "fail":
+        fail_rc(w, rc, "config change")
+        return
+    recompute_dc(w, dcname)
+
+
+def resolve_tag(w, is_, tag):
+    """Resolved image reference of IS:tag as the trigger would write it, or None."""
+    for st in is_["status"].get("tags", []) or []:
+        if st["tag"] == tag and st.get("items"):
+            ref = st["items"][0]["dockerImageReference"]
+            if w.setting("reference_policy") == "Local":
+                ref = "%s/%s/%s@%s" % (INTERNAL_REGISTRY, is_["metadata"]["namespace"],
+                                       is_["metadata"]["name"], st["items"][0]["image"])
+            return ref
+    return None
+
+
+def resolve_istag(w, name):
+    if ":" not in name:
+        return None
+    isname, tag = name.split(":", 1)
+    is_ = w.get("imagestreams", isname)
+    if is_ is None:
+        return None
+    return resolve_tag(w, is_, tag)
+
+
+def image_details(ref, message="image change"):
+    return {"message": message,
+            "causes": [{"type": "ImageChange",
+                        "imageTrigger": {"from": {"kind": "DockerImage", "name": ref}}}]}
+
+
+def trigger_check(w, dcname):
+    dc = w.get("deploymentconfigs", dcname)
+    if dc is None:
+        return
+    spec_changed = False
+    template_changed = False
+    last_ref = None
+    ps = dc["spec"]["template"]["spec"]
+    for trig in dc["spec"].get("triggers", []) or []:
+        if trig.get("type") != "ImageChange":
+            continue
+        p = trig.get("imageChangeParams") or {}
+        if not p.get("automatic"):
+            continue
+        frm = p.get("from") or {}
+        if frm.get("kind") != "ImageStreamTag":
+            continue
+        ref = resolve_istag(w, frm.get("name", ""))
+        if ref is None or p.get("lastTriggeredImage") == ref:
+            continue
+        p["lastTriggeredImage"] = ref
+        spec_changed = True
+        for c in ps.get("containers", []) + (ps.get("initContainers") or []):
+            if c["name"] in (p.get("containerNames") or []) and c.get("image") != ref:
+                c["image"] = ref
+                template_changed = True
+                last_ref = ref
+    if not spec_changed:
+        return
+    if not template_changed or dc["spec"].get("paused"):
+        # only lastTriggeredImage changed (or no rollout may start): one spec update
+        dc["metadata"]["generation"] += 1
+        w.touch("deploymentconfigs", dc)
+    else:
+        # the instantiate call bumps generation once, with latestVersion (start_rollout)
+        details = image_details(last_ref)
+        start_rollout(w, dcname, details)
+        lst = list_setting(w.settings, "double_trigger")
+        if dcname in lst:
+            lst.remove(dcname)
+            w.settings["double_trigger"] = ",".join(lst)
+            w.schedule(0.2, {"type": "refire", "dc": dcname, "details": details,
+                             "triggered": tl_rollout(w, dcname, latest_version(w, dcname)).get("triggered")})
+    recompute_dc(w, dcname)
+
+
+def schedule_trigger_checks(w, is_name, tag):
+    full = "%s:%s" % (is_name, tag)
+    for dc in w.objs("deploymentconfigs").values():
+        for trig in dc["spec"].get("triggers", []) or []:
+            p = trig.get("imageChangeParams") or {}
+            if trig.get("type") == "ImageChange" and (p.get("from") or {}).get("name") == full:
+                w.schedule(w.setting("trigger_lag_seconds"),
+                           {"type": "trigger_check", "dc": dc["metadata"]["name"]})
+                break
+
+
+IMPORT_MESSAGES = {
+    "Unauthorized": 'you may not have access to the container image "%s"',
+    "NotFound": 'dockerimage.image.openshift.io "%s" not found',
+    "InternalError": 'Internal error occurred: [%s: Get "https://registry.redhat.io/v2/": dial tcp: i/o timeout]',
+}
+
+
+def status_tag(is_, tag, create=True):
+    tags = is_["status"].get("tags")
+    if tags is None:
+        tags = is_["status"]["tags"] = []
+    for st in tags:
+        if st["tag"] == tag:
+            return st
+    if not create:
+        return None
+    st = {"tag": tag, "items": None}
+    tags.append(st)
+    tags.sort(key=lambda x: x["tag"])
+    return st
+
+
+def do_import(w, is_, tag, gen, result):
+    spec = None
+    for t in is_["spec"].get("tags", []) or []:
+        if t.get("name") == tag:
+            spec = t
+    if spec is None or spec.get("generation") != gen:
+        return None
+    frm = spec.get("from") or {}
+    src = frm.get("name", "")
+    item = None
+    if result == "ok":
+        if frm.get("kind") == "DockerImage":
+            item = {"created": ts(w.t), "dockerImageReference": docker_ref(src), "generation": gen,
+                    "image": "sha256:" + (src.split("@sha256:", 1)[1] if "@sha256:" in src else digest(src))}
+        elif frm.get("kind") == "ImageStreamTag":
+            other = src if ":" in src else "%s:%s" % (is_["metadata"]["name"], src)
+            oname, otag = other.split(":", 1)
+            ois = w.get("imagestreams", oname)
+            ost = status_tag(ois, otag, create=False) if ois else None
+            if ost and ost.get("items"):
+                item = dict(ost["items"][0])
+                item["generation"] = gen
+                item["created"] = ts(w.t)
+            else:
+                result = "NotFound"
+                src = "%s/%s" % (is_["metadata"]["namespace"], other)
+        else:
+            return None
+    st = status_tag(is_, tag)
+    if item is not None:
+        old = [i for i in (st.get("items") or []) if i.get("image") != item["image"]]
+        st["items"] = [item] + old
+        st.pop("conditions", None)
+    else:
+        st["conditions"] = [{"type": "ImportSuccess", "status": "False", "reason": result,
+                             "message": IMPORT_MESSAGES.get(result, "%s") % src,
+                             "generation": gen, "lastTransitionTime": ts(w.t)}]
+    w.touch("imagestreams", is_)
+    tl_import_end(w, tag, gen, "ok" if item is not None else result)
+    if item is not None:
+        schedule_trigger_checks(w, is_["metadata"]["name"], tag)
+    return st
+
+
+def handle_event(w, ev):
+    typ = ev["type"]
+    if typ == "step":
+        handle_step(w, ev)
+    elif typ == "pod_ready":
+        p = w.get("pods", ev["pod"])
+        if p is not None and p["metadata"]["uid"] == ev["uid"] and not p["metadata"].get("deletionTimestamp"):
+            set_pod_phase(p, "Running", w.t)
+            w.touch("pods", p)
+            recompute_dc(w, p["metadata"]["labels"].get("deploymentconfig", ""))
+    elif typ == "pod_gone":
+        p = w.get("pods", ev["pod"])
+        if p is not None and p["metadata"]["uid"] == ev["uid"]:
+            w.delete("pods", ev["pod"])
+            dcname = p["metadata"].get("labels", {}).get("deploymentconfig")
+            if dcname:
+                recompute_dc(w, dcname)
+                tl_old_pods(w, dcname)
+    elif typ == "import":
+        is_ = w.get("imagestreams", ev["is"])
+        if is_ is not None:
+            do_import(w, is_, ev["tag"], ev["gen"], ev["result"])
+    elif typ == "trigger_check":
+        trigger_check(w, ev["dc"])
+    elif typ == "refire":
+        start_rollout(w, ev["dc"], ev["details"], ev.get("triggered"))
+
+
+def maybe_resume_rollout(w, dcname):
+    """After un-pausing: roll out if the template differs from the latest RC's."""
+    dc = w.get("deploymentconfigs", dcname)
+    rc = latest_rc(w, dc)
+    if rc is None or in_progress(rc):
+        return
+    if w.s["templates"].get(rc["metadata"]["name"]) != dc["spec"]["template"]:
+        start_rollout(w, dcname, {"message": "config change", "causes": [{"type": "ConfigChange"}]})
+
+
+def apply_paused_setting(w):
+    paused = list_setting(w.settings, "paused")
+    for name, dc in w.objs("deploymentconfigs").items():
+        want = name in paused
+        if bool(dc["spec"].get("paused")) != want:
+            set_dc_paused(w, dc, want)
+
+
+def set_dc_paused(w, dc, want):
+    if want:
+        dc["spec"]["paused"] = True
+    else:
+        dc["spec"].pop("paused", None)
+    dc["metadata"]["generation"] += 1
+    w.touch("deploymentconfigs", dc)
+    name = dc["metadata"]["name"]
+    if not want:
+        maybe_resume_rollout(w, name)
+    recompute_dc(w, name)
+
+
+# ---------------------------------------------------------------------------
+# JSON patch / merge patch
+
+class PatchError(Exception):
+    pass
+
+
+def _ptr(path):
+    if path == "":
+        return []
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise PatchError("bad path")
+    return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
+
+
+def _walk(doc, parts):
+    cur = doc
+    for p in parts:
+        if isinstance(cur, dict):
+            if p not in cur:
+                raise PatchError("missing")
+            cur = cur[p]
+        elif isinstance(cur, list):
+            if not re.fullmatch(r"0|[1-9][0-9]*", p) or int(p) >= len(cur):
+                raise PatchError("index")
+            cur = cur[int(p)]
+        else:
+            raise PatchError("not a container")
+    return cur
+
+
+def _add(doc, parts, value):
+    if not parts:
+        return value
+    parent = _walk(doc, parts[:-1])
+    last = parts[-1]
+    if isinstance(parent, dict):
+        parent[last] = value
+    elif isinstance(parent, list):
+        if last == "-":
+            parent.append(value)
+        elif re.fullmatch(r"0|[1-9][0-9]*", last) and int(last) <= len(parent):
+            parent.insert(int(last), value)
+        else:
+            raise PatchError("index")
+    else:
+        raise PatchError("not a container")
+    return doc
+
+
+def _remove(doc, parts):
+    if not parts:
+        raise PatchError("cannot remove root")
+    parent = _walk(doc, parts[:-1])
+    last = parts[-1]
+    if isinstance(parent, dict):
+        if last not in parent:
+            raise PatchError("missing")
+        return parent.pop(last)
+    if isinstance(parent, list):
+        if not re.fullmatch(r"0|[1-9][0-9]*", last) or int(last) >= len(parent):
+            raise PatchError("index")
+        return parent.pop(int(last))
+    raise PatchError("not a container")
+
+
+def json_patch(doc, ops):
+    doc = copy.deepcopy(doc)
+    for op in ops:
+        if not isinstance(op, dict) or "op" not in op or "path" not in op:
+            raise PatchError("bad op")
+        kind = op["op"]
+        parts = _ptr(op["path"])
+        if kind == "add":
+            if "value" not in op:
+                raise PatchError("no value")
+            doc = _add(doc, parts, copy.deepcopy(op["value"]))
+        elif kind == "remove":
+            _remove(doc, parts)
+        elif kind == "replace":
+            if "value" not in op:
+                raise PatchError("no value")
+            _walk(doc, parts)
+            if not parts:
+                doc = copy.deepcopy(op["value"])
+            else:
+                _remove(doc, parts)
+                doc = _add(doc, parts, copy.deepcopy(op["value"]))
+        elif kind == "test":
+            if _walk(doc, parts) != op.get("value"):
+                raise PatchError("test failed")
+        elif kind in ("move", "copy"):
+            src = _ptr(op.get("from", ""))
+            val = copy.deepcopy(_walk(doc, src))
+            if kind == "move":
+                _remove(doc, src)
+            doc = _add(doc, parts, val)
+        else:
+            raise PatchError("unknown op")
+    return doc
+
+
+def merge_patch(doc, patch):
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    out = copy.deepcopy(doc) if isinstance(doc, dict) else {}
+    for k, v in patch.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = merge_patch(out.get(k), v)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# label selectors and jsonpath
+
+def parse_selector(sel):
+    reqs = []
+    for part in [p.strip() for p in sel.split(",") if p.strip()]:
+        m = re.fullmatch(r"([^!=\s]+)\s*(==|=|!=)\s*(\S*)", part)
+        if m:
+            reqs.append((m.group(1), "!=" if m.group(2) == "!=" else "=", m.group(3)))
+        elif part.startswith("!"):
+            reqs.append((part[1:].strip(), "!", None))
+        elif re.fullmatch(r"[^!=\s]+", part):
+            reqs.append((part, "exists", None))
+        else:
+            raise OcError("error: unable to parse requirement: found '%s', expected: identifier" % part)
+    return reqs
+
+
+def selector_matches(reqs, labels):
+    labels = labels or {}
+    for k, op, v in reqs:
+        if op == "=" and labels.get(k) != v:
+            return False
+        if op == "!=" and labels.get(k) == v:
+            return False
+        if op == "exists" and k not in labels:
+            return False
+        if op == "!" and k in labels:
+            return False
+    return True
+
+
+def _jp_split(tpl):
+    toks = []
+    i = 0
+    while i < len(tpl):
+        j = tpl.find("{", i)
+        if j < 0:
+            toks.append(("text", tpl[i:]))
+            break
+        if j > i:
+            toks.append(("text", tpl[i:j]))
+        k = j + 1
+        quote = None
+        while k < len(tpl):
+            ch = tpl[k]
+            if quote:
+                if ch == "\\":
+                    k += 1
+                elif ch == quote:
+                    quote = None
+            elif ch in "\"'":
+                quote = ch
+            elif ch == "}":
+                break
+            k += 1
+        if k >= len(tpl):
+            raise OcError("error: error parsing jsonpath %s, unclosed action" % tpl)
+        inner = tpl[j + 1:k].strip()
+        i = k + 1
+        if inner.startswith("range "):
+            toks.append(("range", inner[6:].strip()))
+        elif inner == "end":
+            toks.append(("end", None))
+        elif inner.startswith('"'):
+            toks.append(("text", json.loads(inner)))
+        elif inner.startswith("'"):
+            toks.append(("text", json.loads('"' + inner[1:-1].replace('"', '\\"') + '"')))
+        else:
+            toks.append(("expr", inner))
+    return toks
+
+
+def _jp_eval(expr, data):
+    e = expr.strip()
+    if e[:1] in ("$", "@"):
+        e = e[1:]
+    cur = [data]
+    i = 0
+    while i < len(e):
+        ch = e[i]
+        if ch == ".":
+            i += 1
+            name = ""
+            while i < len(e) and e[i] not in ".[":
+                if e[i] == "\\" and i + 1 < len(e):
+                    i += 1
+                name += e[i]
+                i += 1
+            if name == "":
+                continue
+            nxt = []
+            for c in cur:
+                if name == "*":
+                    if isinstance(c, dict):
+                        nxt.extend(c[k] for k in sorted(c))
+                    elif isinstance(c, list):
+                        nxt.extend(c)
+                elif isinstance(c, dict) and name in c:
+                    nxt.append(c[name])
+            cur = nxt
+        elif ch == "[":
+            if e[i + 1:i + 2] == "?":
+                k = e.find(")]", i) + 1
+            else:
+                k = e.find("]", i)
+            if k <= i:
+                raise OcError("error: error parsing jsonpath %s" % expr)
+            inner = e[i + 1:k]
+            i = k + 1
+            nxt = []
+            if inner == "*":
+                for c in cur:
+                    if isinstance(c, list):
+                        nxt.extend(c)
+                    elif isinstance(c, dict):
+                        nxt.extend(c[x] for x in sorted(c))
+            elif inner.startswith("?("):
+                m = re.fullmatch(r"\?\(\s*(@[^=!<>]*?)\s*(==|!=)\s*(.+?)\s*\)", inner)
+                if not m:
+                    raise OcError("error: oc-sim: unsupported jsonpath filter %s" % inner)
+                lit = m.group(3)
+                if lit[:1] in "\"'":
+                    val = lit[1:-1]
+                else:
+                    try:
+                        val = json.loads(lit)
+                    except ValueError:
+                        val = lit
+                for c in cur:
+                    for item in (c if isinstance(c, list) else []):
+                        got = _jp_eval(m.group(1), item)
+                        hit = bool(got) and got[0] == val
+                        if (m.group(2) == "==" and hit) or (m.group(2) == "!=" and not hit):
+                            nxt.append(item)
+            elif inner[:1] in "\"'":
+                key = inner[1:-1]
+                nxt = [c[key] for c in cur if isinstance(c, dict) and key in c]
+            elif re.fullmatch(r"-?[0-9]+", inner):
+                n = int(inner)
+                for c in cur:
+                    if isinstance(c, list) and -len(c) <= n < len(c):
+                        nxt.append(c[n])
+            elif re.fullmatch(r"-?[0-9]*:-?[0-9]*", inner):
+                a, b = inner.split(":")
+                for c in cur:
+                    if isinstance(c, list):
+                        nxt.extend(c[int(a) if a else None:int(b) if b else None])
+            else:
+                raise OcError("error: oc-sim: unsupported jsonpath %s" % expr)
+            cur = nxt
+        else:
+            raise OcError("error: oc-sim: unsupported jsonpath %s" % expr)
+    return cur
+
+
+def _jp_str(v):
+    if isinstance(v, str):
+        return v
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return json.dumps(v)
+
+
+def jsonpath(tpl, data):
+    toks = _jp_split(tpl)
+
+    def render_toks(toks, data):
+        out = []
+        i = 0
+        while i < len(toks):
+            kind, val = toks[i]
+            if kind == "text":
+                out.append(val)
+            elif kind == "expr":
+                out.append(" ".join(_jp_str(v) for v in _jp_eval(val, data)))
+            elif kind == "range":
+                depth = 1
+                j = i + 1
+                while j < len(toks):
+                    if toks[j][0] == "range":
+                        depth += 1
+                    elif toks[j][0] == "end":
+                        depth -= 1
+                        if depth == 0:
+                            break
+                    j += 1
+                body = toks[i + 1:j]
+                items = _jp_eval(val, data)
+                if len(items) == 1 and isinstance(items[0], list) and not val.rstrip().endswith("]"):
+                    items = items[0]
+                for it in items:
+                    out.append(render_toks(body, it))
+                i = j
+            i += 1
+        return "".join(out)
+
+    return render_toks(toks, data)
+
+
+# ---------------------------------------------------------------------------
+# argument parsing
+
+VALUE_FLAGS = {
+    "-n": "namespace", "--namespace": "namespace", "-o": "output", "--output": "output",
+    "-l": "selector", "--selector": "selector", "-p": "patch", "--patch": "patch",
+    "--type": "type", "--replicas": "replicas", "--from-image": "from-image",
+    "--containers": "containers", "-c": "containers", "--timeout": "timeout",
+    "--request-timeout": "request-timeout", "--kubeconfig": "kubeconfig", "--context": "context",
+    "--server": "server", "-s": "server", "--token": "token", "--loglevel": "loglevel",
+    "-v": "loglevel", "--v": "loglevel", "--source": "source", "--reference-policy": "reference-policy",
+    "--field-selector": "field-selector", "--template": "template", "--revision": "revision",
+    "--tail": "tail", "--since": "since", "--grace-period": "grace-period",
+    "--resource-version": "resource-version", "--current-replicas": "current-replicas",
+    "--cluster": "cluster", "--user": "user-flag", "--as": "as", "--sort-by": "sort-by",
+    "--chunk-size": "chunk-size", "--container": "container", "--cascade": "cascade",
+    "--from": "from", "--subresource": "subresource", "--field-manager": "field-manager",
+}
+BOOL_FLAGS = {
+    "-w": "watch", "--watch": "watch", "--output-watch-events": "output-watch-events",
+    "--watch-only": "watch-only", "--remove": "remove", "--overwrite": "overwrite",
+    "--all": "all", "-q": "quiet", "--short": "short", "--ignore-not-found": "ignore-not-found",
+    "--confirm": "confirm", "--client": "client", "--remove-all": "remove-all", "--auto": "auto",
+    "--manual": "manual", "-A": "all-namespaces", "--all-namespaces": "all-namespaces",
+    "--show-server": "show-server", "-t": "show-token", "--show-token": "show-token",
+    "--insecure-skip-tls-verify": "insecure", "--local": "local", "--dry-run": "dry-run",
+    "-f": "follow", "--follow": "follow", "--wait": "wait", "--now": "now", "--force": "force",
+    "-d": "delete", "--delete": "delete", "--from-config": "from-config", "-h": "help",
+    "--help": "help", "--show-labels": "show-labels", "--no-headers": "no-headers",
+    "--scheduled": "scheduled", "--all-tags": "all-tags", "--record": "record",
+    "--allow-missing-template-keys": "allow-missing", "--list": "list", "--previous": "previous",
+    "--insecure": "insecure",
+}
+SHORT_VALUE = {"-n", "-o", "-l", "-p", "-c", "-s", "-v"}
+
+
+def parse_args(argv):
+    opts = {}
+    pos = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            pos.extend(argv[i + 1:])
+            break
+        if a.startswith("--"):
+            name, eq, val = a.partition("=")
+            if name in VALUE_FLAGS:
+                if not eq:
+                    if i + 1 >= len(argv):
+                        raise OcError("error: flag needs an argument: %s" % name)
+                    i += 1
+                    val = argv[i]
+                opts[VALUE_FLAGS[name]] = val
+            elif name in BOOL_FLAGS:
+                if eq:
+                    low = val.lower()
+                    if low in ("true", "1", "t", "yes"):
+                        opts[BOOL_FLAGS[name]] = True
+                    elif low in ("false", "0", "f", "no"):
+                        opts[BOOL_FLAGS[name]] = False
+                    else:
+                        opts[BOOL_FLAGS[name]] = val  # e.g. --dry-run=client
+                else:
+                    opts[BOOL_FLAGS[name]] = True
+            else:
+                raise OcError("error: unknown flag: %s" % name)
+        elif a.startswith("-") and len(a) > 1 and not re.fullmatch(r"-[0-9.]+", a):
+            short = a[:2]
+            if short in SHORT_VALUE:
+                if len(a) > 2:
+                    val = a[2:]
+                    if val.startswith("="):
+                        val = val[1:]
+                else:
+                    if i + 1 >= len(argv):
+                        raise OcError("error: flag needs an argument: '%s' in %s" % (short[1], a))
+                    i += 1
+                    val = argv[i]
+                opts[VALUE_FLAGS[short]] = val
+            elif a in BOOL_FLAGS:
+                opts[BOOL_FLAGS[a]] = True
+            elif all(("-" + ch) in BOOL_FLAGS for ch in a[1:]):
+                for ch in a[1:]:
+                    opts[BOOL_FLAGS["-" + ch]] = True
+            else:
+                raise OcError("error: unknown shorthand flag: '%s' in %s" % (a[1], a))
+        else:
+            pos.append(a)
+        i += 1
+    return opts, pos
+
+
+MUTATING = {"patch", "set", "scale", "annotate", "label", "delete", "apply", "create", "tag",
+            "import-image", "replace", "edit"}
+ROLLOUT_MUTATING = {"retry", "latest", "cancel", "pause", "resume", "undo", "restart"}
+SUPPORTED = {"get", "patch", "set", "scale", "annotate", "label", "rollout", "whoami", "project",
+             "auth", "version", "delete", "apply", "create", "tag", "import-image", "logs", "help"}
+REAL_VERBS = {"describe", "edit", "exec", "rsh", "explain", "expose", "new-app", "new-build",
+              "process", "start-build", "cp", "port-forward", "adm", "login", "logout", "config",
+              "api-resources", "api-versions", "replace", "run", "debug", "wait", "status",
+              "projects", "new-project", "policy", "secrets", "serviceaccounts", "extract",
+              "image", "observe", "rsync", "cancel-build", "attach", "autoscale", "idle",
+              "kustomize", "plugin", "registry", "completion", "diff", "top", "cluster-info",
+              "options"}
+RBAC_VERB = {"patch": "patch", "set": "patch", "scale": "patch", "annotate": "patch",
+             "label": "patch", "rollout": "patch", "delete": "delete", "apply": "create",
+             "create": "create", "tag": "patch", "import-image": "create", "get": "get",
+             "logs": "get"}
+
+
+def is_mutating(pos):
+    if not pos:
+        return False
+    v = pos[0]
+    if v in MUTATING:
+        return True
+    return v == "rollout" and len(pos) > 1 and pos[1] in ROLLOUT_MUTATING
+
+
+def split_targets(args):
+    """['dc/x', ...] or ['dc', 'x', ...] or ['dc'] -> ([(rtype, name|None)], rest)."""
+    if not args:
+        raise OcError("error: you must specify the type of resource to get. Use \"oc api-resources\" "
+                      "for a complete list of supported resources.")
+    first = args[0]
+    if "/" in first:
+        targets = []
+        rest = []
+        for a in args:
+            if "/" in a and not rest:
+                t, _, n = a.partition("/")
+                rt = rtype(t)
+                if rt is None:
+                    raise OcError('error: the server doesn\'t have a resource type "%s"' % t)
+                targets.append((rt, n))
+            else:
+                rest.append(a)
+        return targets, rest
+    types = []
+    for t in first.split(","):
+        rt = rtype(t)
+        if rt is None:
+            raise OcError('error: the server doesn\'t have a resource type "%s"' % t)
+        types.append(rt)
+    if len(args) == 1:
+        return [(rt, None) for rt in types], []
+    return [(types[0], n) for n in args[1:]], []
+
+
+# ---------------------------------------------------------------------------
+# output
+
+def out(s):
+    sys.stdout.write(s)
+
+
+def err(s):
+    sys.stderr.write(s if s.endswith("\n") else s + "\n")
+    sys.stderr.flush()
+
+
+def age(obj, now):
+    try:
+        created = datetime.datetime.strptime(obj["metadata"]["creationTimestamp"],
+                                             "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+    except (KeyError, ValueError, TypeError):
+        return "<unknown>"
+    s = max(0, int(now - created))
+    if s < 120:
+        return "%ds" % s
+    if s < 7200:
+        return "%dm" % (s // 60)
+    if s < 172800:
+        return "%dh" % (s // 3600)
+    return "%dd" % (s // 86400)
+
+
+def table_row(rt, obj, now):
+    md = obj.get("metadata", {})
+    name = md.get("name", "")
+    if rt.plural == "deploymentconfigs":
+        trig = []
+        for t in obj["spec"].get("triggers", []) or []:
+            if t.get("type") == "ConfigChange":
+                trig.append("config")
+            elif t.get("type") == "ImageChange":
+                trig.append("image(%s)" % ((t.get("imageChangeParams") or {}).get("from") or {}).get("name", ""))
+        return [name, str(obj["status"].get("latestVersion", 0)), str(obj["spec"].get("replicas", 0)),
+                str(obj["status"].get("replicas", 0)), ",".join(trig)]
+    if rt.plural == "imagestreams":
+        tags = ",".join(t["tag"] for t in obj["status"].get("tags", []) or [])
+        return [name, obj["status"].get("dockerImageRepository", ""), tags, age(obj, now)]
+    if rt.plural == "replicationcontrollers":
+        st = obj["status"]
+        return [name, str(obj["spec"].get("replicas", 0)), str(st.get("replicas", 0)),
+                str(st.get("readyReplicas", 0)), age(obj, now)]
+    if rt.plural == "pods":
+        st = obj.get("status", {})
+        cs = st.get("containerStatuses", [])
+        ready = "%d/%d" % (len([c for c in cs if c.get("ready")]), len(obj["spec"].get("containers", [])))
+        status = st.get("phase", "Unknown")
+        if status == "Succeeded":
+            status = "Completed"
+        if status == "Failed":
+            status = "Error"
+        for c in cs:
+            wt = (c.get("state") or {}).get("waiting")
+            if wt and wt.get("reason"):
+                status = wt["reason"]
+        if md.get("deletionTimestamp"):
+            status = "Terminating"
+        restarts = sum(c.get("restartCount", 0) for c in cs)
+        return [name, ready, status, str(restarts), age(obj, now)]
+    if rt.plural == "imagestreamtags":
+        return [name, obj.get("image", {}).get("dockerImageReference", ""), age(obj, now)]
+    return [name, "Active", age(obj, now)]
+
+
+TABLE_HEADERS = {
+    "deploymentconfigs": ["NAME", "REVISION", "DESIRED", "CURRENT", "TRIGGERED BY"],
+    "imagestreams": ["NAME", "IMAGE REPOSITORY", "TAGS", "UPDATED"],
+    "replicationcontrollers": ["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
+    "pods": ["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
+    "imagestreamtags": ["NAME", "IMAGE REFERENCE", "UPDATED"],
+    "projects": ["NAME", "STATUS", "AGE"],
+}
+
+
+def format_table(rt, objs, now, headers=True):
+    rows = [table_row(rt, o, now) for o in objs]
+    if headers:
+        rows.insert(0, TABLE_HEADERS[rt.plural])
+    if not rows:
+        return ""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["   ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def as_list(docs):
+    return {"apiVersion": "v1", "items": docs, "kind": "List", "metadata": {"resourceVersion": ""}}
+
+
+def render(opts, rt, docs, single, now, headers=True):
+    """docs: objects; single: print the object itself instead of a List."""
+    fmt = opts.get("output", "")
+    if fmt == "json":
+        return pretty(docs[0] if single else as_list(docs))
+    if fmt == "name":
+        return "".join("%s/%s\n" % (rt.display, d["metadata"]["name"]) for d in docs)
+    if fmt.startswith("jsonpath=") or fmt.startswith("jsonpath-as-json="):
+        tpl = fmt.split("=", 1)[1]
+        return jsonpath(tpl, docs[0] if single else as_list(docs))
+    if fmt in ("", "wide"):
+        return format_table(rt, docs, now, headers and not opts.get("no-headers"))
+    raise OcError('error: unable to match a printer suitable for the output format "%s", allowed formats '
+                  'are: json,jsonpath,name (oc-sim)' % fmt)
+
+
+# ---------------------------------------------------------------------------
+# commands
+
+class Ctx:
+    def __init__(self, d, opts, pos):
+        self.d = d
+        self.opts = opts
+        self.pos = pos
+        self.settings = None
+        self.ns = None
+        self.world_ns = None
+        self.argv = []
+        self.user = "admin"
+
+    def check_forbidden(self, ocverb, rt, name, rbac=None):
+        if ocverb in list_setting(self.settings, "forbidden_verbs"):
+            raise OcError("Error from server (Forbidden): " +
+                          forbidden_error(self.user, rbac or RBAC_VERB.get(ocverb, ocverb), rt, name, self.ns))
+
+
+def virtual_get(w, ctx, rt, name):
+    """Read-only virtual kinds: imagestreamtags and projects."""
+    if rt.plural == "projects":
+        if name != w.ns:
+            return None
+        return {"apiVersion": "project.openshift.io/v1", "kind": "Project",
+                "metadata": {"name": w.ns, "uid": str(uuid.UUID(digest(w.ns)[:32])),
+                             "resourceVersion": "1000",
+                             "creationTimestamp": ts(w.t - 86400 * 2),
+                             "annotations": {"openshift.io/display-name": "3scale"}},
+                "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}
+    if ctx.ns != w.ns or ":" not in name:
+        return None
+    isname, tag = name.split(":", 1)
+    is_ = w.get("imagestreams", isname)
+    if is_ is None:
+        return None
+    st = status_tag(is_, tag, create=False)
+    if not st or not st.get("items"):
+        return None
+    item = st["items"][0]
+    spec = None
+    for t in is_["spec"].get("tags", []) or []:
+        if t.get("name") == tag:
+            spec = t
+    return {"apiVersion": "image.openshift.io/v1", "kind": "ImageStreamTag",
+            "metadata": {"name": name, "namespace": w.ns, "creationTimestamp": item["created"],
+                         "resourceVersion": is_["metadata"]["resourceVersion"],
+                         "uid": str(uuid.UUID(digest(is_["metadata"]["uid"] + tag)[:32]))},
+            "generation": item.get("generation", 0), "lookupPolicy": {"local": False},
+            "tag": spec,
+            "image": {"metadata": {"name": item["image"]},
+                      "dockerImageReference": item["dockerImageReference"],
+                      "dockerImageMetadataVersion": "1.0"}}
+
+
+def fetch(w, ctx, rt, name, selector):
+    """-> list of objects (copies)."""
+    if rt.plural not in STORED:
+        if name is None:
+            if rt.plural == "projects":
+                return [virtual_get(w, ctx, rt, w.ns)]
+            objs = []
+            if ctx.ns == w.ns:
+                for isname in sorted(w.objs("imagestreams")):
+                    for st in w.objs("imagestreams")[isname]["status"].get("tags", []) or []:
+                        o = virtual_get(w, ctx, rt, "%s:%s" % (isname, st["tag"]))
+                        if o:
+                            objs.append(o)
+            return objs
+        o = virtual_get(w, ctx, rt, name)
+        if o is None:
+            raise not_found(rt, name)
+        return [o]
+    pool = w.objs(rt.plural) if ctx.ns == w.ns else {}
+    if name is not None:
+        o = pool.get(name)
+        if o is None:
+            raise not_found(rt, name)
+        return [copy.deepcopy(o)]
+    reqs = parse_selector(selector) if selector else []
+    return [copy.deepcopy(pool[n]) for n in sorted(pool)
+            if selector_matches(reqs, pool[n]["metadata"].get("labels"))]
+
+
+def cmd_get(ctx):
+    opts = ctx.opts
+    targets, rest = split_targets(ctx.pos[1:])
+    if rest:
+        raise OcError("error: there is no need to specify a resource type as a separate argument "
+                      "when passing arguments in resource/name form (e.g. 'oc get resource/<resource_name>' "
+                      "instead of 'oc get resource resource/<resource_name>'")
+    selector = opts.get("selector")
+    watch = opts.get("watch") is True or opts.get("watch-only") is True
+    for rt, name in targets:
+        ctx.check_forbidden("get", rt, name, rbac="get" if name else "list")
+    errors = []
+    docs = []
+    bad_json = None
+    watch_break = False
+    with Session(ctx.d) as w:
+        now = w.t
+        for rt, name in targets:
+            try:
+                docs.append((rt, name, fetch(w, ctx, rt, name, selector)))
+            except OcError as e:
+                if opts.get("ignore-not-found") and "(NotFound)" in e.msg:
+                    continue
+                errors.append(e.msg)
+        offset = journal_size(ctx.d)
+        if not errors:
+            if not watch and opts.get("output") == "json":
+                bad_json = take_bad_json(w, ctx)
+            elif watch:
+                watch_break = take_watch_error(w)
+    if bad_json:
+        FAULT["name"] = bad_json
+        text = render(opts, docs[0][0], docs[0][2], True, now) \
+            if len(targets) == 1 and targets[0][1] is not None and docs else \
+            render(opts, docs[0][0] if docs else targets[0][0],
+                   [o for _, _, objs in docs for o in objs], False, now)
+        out(garble_json(text, bad_json))
+        return 0
+    if not watch:
+        if len(targets) == 1 and targets[0][1] is not None and docs:
+            out(render(opts, docs[0][0], docs[0][2], True, now))
+        elif docs:
+            fmt = opts.get("output", "")
+            if fmt in ("", "wide"):
+                printed = False
+                for rt in {r.plural: r for r, _, _ in docs}.values():
+                    objs = [o for r, _, os_ in docs if r is rt for o in os_]
+                    if objs:
+                        out(render(opts, rt, objs, False, now))
+                        printed = True
+                if not printed and not errors:
+                    err("No resources found in %s namespace." % ctx.ns)
+            else:
+                everything = [o for _, _, objs in docs for o in objs]
+                out(render(opts, docs[0][0], everything, False, now))
+        for e in errors:
+            err(e)
+        return 1 if errors else 0
+    # ---- watch
+    if errors:
+        for e in errors:
+            err(e)
+        return 1
+    if len(targets) != 1:
+        raise OcError("error: you may only specify a single resource type")
+    rt, name = targets[0]
+    events = opts.get("output-watch-events") is True
+    fmt = opts.get("output", "")
+    reqs = parse_selector(selector) if selector else []
+
+    def emit(etype, obj):
+        if fmt == "json":
+            if events:
+                # kubectl's WatchEvent: "type" first, then "object"
+                out('{"type":%s,"object":%s}\n' % (json.dumps(etype), compact(obj)))
+            else:
+                out(pretty(obj))
+        elif fmt.startswith("jsonpath"):
+            out(render(opts, rt, [obj], True, time.time()))
+        elif fmt == "name":
+            out("%s/%s\n" % (rt.display, obj["metadata"]["name"]))
+        else:
+            row = format_table(rt, [obj], time.time(), headers=False)
+            out(("%s   %s" % (etype, row)) if events else row)
+        sys.stdout.flush()
+
+    initial = docs[0][2] if docs else []
+    if not opts.get("watch-only"):
+        if fmt in ("", "wide") and initial and not events:
+            out(format_table(rt, initial, now, headers=True))
+            sys.stdout.flush()
+        else:
+            for o in initial:
+                emit("ADDED", o)
+    deadline = time.time() + float(ctx.settings.get("watch_max_seconds", 20))
+    if rt.plural not in STORED:
+        while time.time() < deadline:
+            time.sleep(min(0.2, max(0, deadline - time.time())))
+        if watch_break:
+            emit_watch_break(fmt, events)
+        return 0
+    while True:
+        with Session(ctx.d) as w:
+            w.flush()
+            entries, offset = read_journal(ctx.d, offset)
+            wns = w.ns
+            nxt = min(e[0] for e in w.s["events"]) if w.s["events"] else None
+            seen = world_stamp(ctx.d)
+        if ctx.ns == wns:
+            for e in entries:
+                if e["kind"] != rt.plural:
+                    continue
+                if name is not None and e["name"] != name:
+                    continue
+                if reqs and not selector_matches(reqs, e["object"]["metadata"].get("labels")):
+                    continue
+                emit(e["type"], e["object"])
+        now = time.time()
+        if now >= deadline:
+            break
+        wait_for_change(ctx.d, seen, min(deadline, now + WATCH_POLL_SECONDS, nxt or deadline))
+    if watch_break:
+        emit_watch_break(fmt, events)
+    return 0
+
+
+# A watch sleeps until the next scheduled world event is due (it then advances the world
+# itself) or until another process changes the world: every change rewrites state.json
+# and most append to the journal, so a stat() of both every CHANGE_CHECK_SECONDS, without
+# the lock, notices it.  WATCH_POLL_SECONDS is only a safety net.
+WATCH_POLL_SECONDS = 0.5
+CHANGE_CHECK_SECONDS = 0.01
+
+
+def world_stamp(d):
+    """What changes when any process changes the world; take it under the lock."""
+    stamp = []
+    for path in (os.path.join(d, "state.json"), journal_path(d)):
+        try:
+            st = os.stat(path)
+            stamp.append((st.st_ino, st.st_mtime_ns, st.st_size))
+        except FileNotFoundError:
+            stamp.append(None)
+    return stamp
+
+
+def wait_for_change(d, seen, until):
+    while True:
+        left = until - time.time()
+        if left <= 0:
+            return
+        if world_stamp(d) != seen:
+            return
+        time.sleep(min(CHANGE_CHECK_SECONDS, left))
+
+
+def take_watch_error(w):
+    """Consume one watch_error: this watch ends with a broken stream."""
+    n = int(w.setting("watch_error") or 0)
+    if n == 0:
+        return False
+    if n > 0:
+        w.settings["watch_error"] = n - 1
+        w.dirty = True
+    FAULT["name"] = "watch_error"
+    return True
+
+
+def watch_break_status():
+    """The v1 Status client-go's StreamWatcher hands to the printer when the stream breaks
+    (watch.Error event; errors.NewClientErrorReporter(500, "GET", "ClientWatchDecoding")),
+    in the field order of the Go struct, as kubectl's JSON printer writes it."""
+    msg = 'an error on the server ("%s") has prevented the request from succeeding' % WATCH_BREAK_CAUSE
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": msg, "reason": "InternalError",
+            "details": {"causes": [{"reason": "UnexpectedServerResponse", "message": WATCH_BREAK_CAUSE},
+                                   {"reason": "ClientWatchDecoding", "message": WATCH_BREAK_CAUSE}]},
+            "code": 500}
+
+
+def emit_watch_break(fmt, events):
+    """kubectl get -w prints the error event like any other and then ends: the error of
+    its watch loop is discarded (interrupt.Run's result is ignored), so oc exits 0.  The
+    table printer refuses a Status (nothing printed); -o json prints the Status."""
+    st = watch_break_status()
+    if fmt == "json":
+        if events:
+            # metav1.WatchEvent: the embedded Status has no kind/apiVersion
+            inner = dict((k, v) for k, v in st.items() if k not in ("kind", "apiVersion"))
+            out('{"type":"ERROR","object":%s}\n' % json.dumps(inner, separators=(",", ":"),
+                                                              ensure_ascii=False))
+        else:
+            out(json.dumps(st, indent=4, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+def take_bad_json(w, ctx):
+    """Consume one truncate_json / garbage_json fault for this -o json read, if it applies."""
+    match = w.setting("bad_json_match") or ""
+    if match and match not in " ".join(ctx.argv):
+        return None
+    for key in ("truncate_json", "garbage_json"):
+        n = int(w.setting(key) or 0)
+        if n > 0:
+            w.settings[key] = n - 1
+            w.dirty = True
+            return key
+    return None
+
+
+GARBAGE_PAGE = ("<html><body><h1>502 Bad Gateway</h1>\n"
+                "The server returned an invalid or incomplete response.\n"
+                "</body></html>\n")
+
+
+def garble_json(text, how):
+    if how == "truncate_json":
+        # cut in the middle, inside the document: what a proxy that drops the connection leaves
+        return text[:max(1, len(text) // 2)]
+    return GARBAGE_PAGE
+
+
+def server_patch(w, ctx, rt, old, new):
+    """Apply server-side semantics. Returns (changed, final_object)."""
+    new = copy.deepcopy(new)
+    if not isinstance(new, dict):
+        raise OcError(INVALID)
+    md = new.setdefault("metadata", {})
+    if not isinstance(md, dict):
+        raise OcError(INVALID)
+    for k in ("name", "namespace", "uid", "creationTimestamp", "resourceVersion", "generation",
+              "deletionTimestamp", "ownerReferences", "generateName"):
+        if k in old["metadata"]:
+            md[k] = old["metadata"][k]
+        else:
+            md.pop(k, None)
+    new["apiVersion"] = old["apiVersion"]
+    new["kind"] = old["kind"]
+    new["status"] = copy.deepcopy(old.get("status", {}))
+    for k in ("labels", "annotations"):
+        if k in md and md[k] is None:
+            md.pop(k)
+        if k in md and (not isinstance(md[k], dict) or
+                        not all(isinstance(v, str) for v in md[k].values())):
+            raise OcError(INVALID)
+    post = []
+    if rt.plural == "imagestreams":
+        spec = new.get("spec")
+        if not isinstance(spec, dict):
+            raise OcError(INVALID)
+        tags = spec.get("tags") or []
+        if not isinstance(tags, list):
+            raise OcError(INVALID)
+        bynames = {}
+        for t in tags:
+            if not isinstance(t, dict) or not isinstance(t.get("name"), str) or not t["name"]:
+                raise OcError(INVALID)
+            frm = t.get("from")
+            if frm is not None and (not isinstance(frm, dict) or frm.get("kind") not in
+                                    ("DockerImage", "ImageStreamTag", "ImageStreamImage")
+                                    or not frm.get("name")):
+                raise OcError(INVALID)
+            bynames[t["name"]] = t
+        oldtags = {t["name"]: t for t in old["spec"].get("tags", []) or []}
+        newgen = old["metadata"]["generation"] + 1
+        result = []
+        changed_tags = []
+
+        def strip_gen(x):
+            x = dict(x)
+            x.pop("generation", None)
+            return x
+
+        for tname in sorted(bynames):
+            t = copy.deepcopy(bynames[tname])
+            t.setdefault("annotations", None)
+            t.setdefault("importPolicy", {})
+            t.setdefault("referencePolicy", {"type": "Source"})
+            o = oldtags.get(tname)
+            if o is not None and strip_gen(o) == strip_gen(t):
+                if o.get("generation") is None:
+                    t.pop("generation", None)
+                else:
+                    t["generation"] = o["generation"]
+            else:
+                t["generation"] = newgen
+                changed_tags.append(tname)
+            result.append(t)
+        spec["tags"] = result
+        if spec != old["spec"]:
+            md["generation"] = newgen
+            removed = [n for n in oldtags if n not in bynames]
+            if removed and new["status"].get("tags"):
+                new["status"]["tags"] = [s for s in new["status"]["tags"] if s["tag"] not in removed]
+            for n in changed_tags:
+                if (bynames[n].get("from") or {}).get("kind") in ("DockerImage", "ImageStreamTag"):
+                    post.append(("import", n, newgen))
+    elif rt.plural == "deploymentconfigs":
+        spec = new.get("spec")
+        if not isinstance(spec, dict) or not isinstance(spec.get("template"), dict) \
+                or not isinstance(spec.get("replicas", 0), int):
+            raise OcError(INVALID)
+        if spec != old["spec"]:
+            md["generation"] = old["metadata"]["generation"] + 1
+            if spec.get("template") != old["spec"].get("template"):
+                post.append(("config_change",))
+                tl_trigger_changed(w, old["metadata"]["name"])
+            if spec.get("triggers") != old["spec"].get("triggers"):
+                post.append(("trigger_check",))
+                tl_trigger_changed(w, old["metadata"]["name"])
+            if spec.get("replicas") != old["spec"].get("replicas"):
+                post.append(("scale",))
+            if bool(spec.get("paused")) != bool(old["spec"].get("paused")):
+                post.append(("paused", bool(spec.get("paused"))))
+    elif rt.plural == "replicationcontrollers":
+        if not isinstance(new.get("spec"), dict) or not isinstance(new["spec"].get("replicas", 0), int):
+            raise OcError(INVALID)
+        if new["spec"].get("replicas") != old["spec"].get("replicas"):
+            post.append(("rc_scale",))
+            md["generation"] = old["metadata"].get("generation", 1) + 1
+    elif rt.plural == "pods":
+        if new.get("spec") != old.get("spec"):
+            raise OcError('The Pod "%s" is invalid: spec: Forbidden: pod updates may not change fields '
+                          'other than `spec.containers[*].image`, `spec.initContainers[*].image`, '
+                          '`spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing '
+                          'tolerations) or `spec.terminationGracePeriodSeconds` (allow it to be set to 1 '
+                          'if it was previously negative)' % old["metadata"]["name"])
+    if new == old:
+        return False, old
+    name = old["metadata"]["name"]
+    w.objs(rt.plural)[name] = new
+    w.touch(rt.plural, new)
+    for p in post:
+        if p[0] == "import":
+            w.schedule(w.setting("import_seconds"),
+                       {"type": "import", "is": name, "tag": p[1], "gen": p[2],
+                        "result": w.setting("import_result")})
+            tl_import_start(w, p[1], p[2])
+        elif p[0] == "config_change":
+            has_cc = any(t.get("type") == "ConfigChange" for t in new["spec"].get("triggers", []) or [])
+            if has_cc and not new["spec"].get("paused"):
+                start_rollout(w, name, {"message": "config change", "causes": [{"type": "ConfigChange"}]})
+        elif p[0] == "trigger_check":
+            w.schedule(w.setting("trigger_lag_seconds"), {"type": "trigger_check", "dc": name})
+        elif p[0] == "scale":
+            dc_scaled(w, new)
+        elif p[0] == "paused":
+            if not p[1]:
+                maybe_resume_rollout(w, name)
+        elif p[0] == "rc_scale":
+            reconcile_rc(w, new, 0.25)
+    if rt.plural == "deploymentconfigs":
+        recompute_dc(w, name)
+    elif rt.plural == "replicationcontrollers":
+        recompute_dc(w, new["metadata"]["annotations"].get("openshift.io/deployment-config.name", ""))
+    return True, new
+
+
+def dc_scaled(w, dc):
+    name = dc["metadata"]["name"]
+    rc = latest_rc(w, dc)
+    if rc is not None and in_progress(rc):
+        if rc["spec"]["replicas"] > 0:
+            set_rc_replicas(w, rc, dc["spec"]["replicas"], 0.25)
+    else:
+        reconcile_deployments(w, name, 0.25)
+    recompute_dc(w, name)
+
+
+def one_target(ctx, args):
+    if not args:
+        raise OcError("error: you must specify a resource (e.g. dc/NAME)")
+    slash = "/" in args[0]
+    targets, _ = split_targets(args[:1] if slash else args[:2])
+    if not targets or targets[0][1] is None:
+        raise OcError("error: resource(s) were provided, but no name was specified")
+    return targets[0][0], targets[0][1], args[1 if slash else 2:]
+
+
+def get_obj(w, ctx, rt, name):
+    if rt.plural not in STORED:
+        raise OcError("error: oc-sim: %s are read-only" % rt.plural)
+    o = w.get(rt.plural, name) if ctx.ns == w.ns else None
+    if o is None:
+        raise not_found(rt, name)
+    return o
+
+
+def go_quote(s):
+    return json.dumps(s, ensure_ascii=False)
+
+
+def cmd_patch(ctx):
+    opts = ctx.opts
+    rt, name, _ = one_target(ctx, ctx.pos[1:])
+    if "patch" not in opts:
+        raise OcError("error: must specify -p to patch")
+    ptype = opts.get("type", "strategic")
+    if ptype not in ("json", "merge", "strategic"):
+        raise OcError('error: --type must be one of [json merge strategic], not "%s"' % ptype)
+    text = opts["patch"]
+    try:
+        patch = json.loads(text)
+    except ValueError as e:
+        raise OcError("error: unable to parse %s: yaml: %s" % (go_quote(text), str(e).split(":")[0].lower()))
+    ctx.check_forbidden("patch", rt, name)
+    with Session(ctx.d) as w:
+        old = get_obj(w, ctx, rt, name)
+        if ptype == "json":
+            if not isinstance(patch, list):
+                raise OcError("Error from server (BadRequest): json: cannot unmarshal object into Go "
+                              "value of type jsonpatch.Patch")
+            try:
+                new = json_patch(old, patch)
+            except PatchError:
+                raise OcError(INVALID)
+        else:
+            if not isinstance(patch, dict):
+                raise OcError("Error from server (BadRequest): json: cannot unmarshal array into Go "
+                              "value of type map[string]interface {}")
+            new = merge_patch(old, patch)
+        changed, _ = server_patch(w, ctx, rt, old, new)
+    out("%s/%s patched%s\n" % (rt.display, name, "" if changed else " (no change)"))
+    return 0
+
+
+def cmd_set(ctx):
+    opts = ctx.opts
+    args = ctx.pos[1:]
+    if not args or args[0] != "triggers":
+        if not args:
+            raise OcError("error: oc-sim: 'set' needs a sub-command (only 'set triggers' is simulated)")
+        raise OcError('error: oc-sim does not simulate "set %s"' % args[0])
+    rt, name, _ = one_target(ctx, args[1:])
+    if rt.plural != "deploymentconfigs":
+        raise OcError("error: oc-sim: set triggers is only simulated for deploymentconfigs")
+    frm = opts.get("from-image")
+    remove = opts.get("remove") is True
+    remove_all = opts.get("remove-all") is True
+    from_config = opts.get("from-config") is True
+    with Session(ctx.d) as w:
+        dc = get_obj(w, ctx, rt, name)
+        old = copy.deepcopy(dc["spec"].get("triggers") or [])
+        if not frm and not remove_all and not from_config:
+            if remove:
+                raise OcError("error: deploymentconfigs/%s you must specify --from-image, --from-config "
+                              "or --remove-all with --remove" % name)
+            out("NAME                         TYPE    VALUE  AUTO\n")
+            for t in old:
+                if t.get("type") == "ConfigChange":
+                    out("deploymentconfigs/%s  config         true\n" % name)
+                else:
+                    p = t.get("imageChangeParams", {})
+                    out("deploymentconfigs/%s  image   %s (%s)  %s\n" % (
+                        name, p.get("from", {}).get("name", ""), ",".join(p.get("containerNames", [])),
+                        "true" if p.get("automatic") else "false"))
+            return 0
+        cc = [t for t in old if t.get("type") == "ConfigChange"]
+        images = [copy.deepcopy(t) for t in old if t.get("type") == "ImageChange"]
+        if remove_all:
+            cc, images = [], []
+        if from_config:
+            cc = [] if remove else [{"type": "ConfigChange"}]
+        if frm:
+            full = frm if ":" in frm else frm + ":latest"
+            if remove:
+                images = [t for t in images
+                          if ((t.get("imageChangeParams") or {}).get("from") or {}).get("name") != full]
+            else:
+                cs = [c for c in (opts.get("containers") or "").split(",") if c]
+                if not cs:
+                    raise OcError("error: deploymentconfigs/%s you must specify --containers when setting "
+                                  "--from-image" % name)
+                names = all_container_names(dc)
+                missing = [c for c in cs if c not in names]
+                if missing:
+                    raise OcError("error: deploymentconfigs/%s not all container names exist: %s (accepts: %s)"
+                                  % (name, ", ".join(missing), ", ".join(sorted(names))))
+                trig = {"type": "ImageChange",
+                        "imageChangeParams": {"automatic": opts.get("manual") is not True,
+                                              "containerNames": cs,
+                                              "from": {"kind": "ImageStreamTag", "name": full}}}
+                for i, t in enumerate(images):
+                    if ((t.get("imageChangeParams") or {}).get("from") or {}).get("name") == full:
+                        images[i] = trig
+                        break
+                else:
+                    images.append(trig)
+        for t in images:
+            (t.get("imageChangeParams") or {}).pop("lastTriggeredImage", None)
+        new = cc + images
+        if new == old:
+            return 0
+        if "set" in list_setting(ctx.settings, "forbidden_verbs"):
+            raise OcError("error: failed to patch build hook: " +
+                          forbidden_error(ctx.user, "patch", rt, name, ctx.ns))
+        dc["spec"]["triggers"] = new
+        dc["metadata"]["generation"] += 1
+        w.touch("deploymentconfigs", dc)
+        tl_trigger_changed(w, name)
+        recompute_dc(w, name)
+        w.schedule(w.setting("trigger_lag_seconds"), {"type": "trigger_check", "dc": name})
+    out("deploymentconfig.apps.openshift.io/%s triggers updated\n" % name)
+    return 0
+
+
+def cmd_scale(ctx):
+    opts = ctx.opts
+    rt, name, _ = one_target(ctx, ctx.pos[1:])
+    if "replicas" not in opts:
+        raise OcError('error: required flag(s) "replicas" not set')
+    try:
+        n = int(opts["replicas"])
+        if n < 0:
+            raise ValueError
+    except ValueError:
+        raise OcError("error: The --replicas=COUNT flag is required, and COUNT must be greater than or "
+                      "equal to 0")
+    if rt.plural not in ("deploymentconfigs", "replicationcontrollers"):
+        raise OcError('error: no scaler has been implemented for "%s"' % rt.kind)
+    ctx.check_forbidden("scale", rt, name)
+    with Session(ctx.d) as w:
+        o = get_obj(w, ctx, rt, name)
+        if "current-replicas" in opts and str(o["spec"]["replicas"]) != opts["current-replicas"]:
+            raise OcError("error: Expected replicas to be %s, was %d" % (opts["current-replicas"],
+                                                                          o["spec"]["replicas"]))
+        if o["spec"]["replicas"] != n:
+            o["spec"]["replicas"] = n
+            o["metadata"]["generation"] = o["metadata"].get("generation", 1) + 1
+            w.touch(rt.plural, o)
+            if rt.plural == "deploymentconfigs":
+                dc_scaled(w, o)
+            else:
+                reconcile_rc(w, o, 0.25)
+                recompute_dc(w, o["metadata"]["annotations"].get("openshift.io/deployment-config.name", ""))
+    out("%s/%s scaled\n" % (rt.display, name))
+    return 0
+
+
+def cmd_annotate(ctx, label=False):
+    opts = ctx.opts
+    verb = "label" if label else "annotate"
+    rt, name, rest = one_target(ctx, ctx.pos[1:])
+    sets = {}
+    removes = []
+    for a in rest:
+        if a.endswith("-") and "=" not in a:
+            removes.append(a[:-1])
+        elif "=" in a:
+            k, _, v = a.partition("=")
+            sets[k] = v
+        else:
+            raise OcError("error: all resources must be specified before %s changes: %s" % (
+                "label" if label else "annotation", a))
+    if not sets and not removes:
+        raise OcError("error: at least one %s update is required" % ("label" if label else "annotation"))
+    field = "labels" if label else "annotations"
+    ctx.check_forbidden(verb, rt, name)
+    with Session(ctx.d) as w:
+        o = get_obj(w, ctx, rt, name)
+        cur = o["metadata"].get(field) or {}
+        if not opts.get("overwrite"):
+            bad = ["'%s' already has a value (%s)" % (k, cur[k]) for k in sets if k in cur and cur[k] != sets[k]]
+            if bad:
+                if label:
+                    raise OcError("error: %s, and --overwrite is false" % "; ".join(bad))
+                raise OcError("error: --overwrite is false but found the following declared annotation(s): "
+                              + "; ".join(bad))
+        new = dict(cur)
+        new.update(sets)
+        for k in removes:
+            new.pop(k, None)
+        if new != cur:
+            o["metadata"][field] = new
+            w.touch(rt.plural, o)
+    out("%s/%s %s\n" % (rt.display, name, "labeled" if label else "annotated"))
+    return 0
+
+
+def rollout_status_text(dc, name):
+    """(message, done, error) per openshift/oc's DeploymentConfig status viewer."""
+    st = dc.get("status", {})
+    lv = st.get("latestVersion", 0)
+    rcname = "%s-%d" % (name, lv)
+    if dc["spec"].get("paused"):
+        return ('Deployment config "%s" is paused. Resume to continue watching the status of the rollout.\n'
+                % name, True, None)
+    if lv == 0:
+        return ('Deployment config "%s" waiting on image update\n' % name, False, None)
+    cond = None
+    for c in st.get("conditions", []) or []:
+        if c["type"] == "Progressing":
+            cond = c
+    if dc["metadata"].get("generation", 0) <= st.get("observedGeneration", 0):
+        reason = (cond or {}).get("reason")
+        spec_rep = dc["spec"].get("replicas", 0)
+        if reason == "NewReplicationControllerAvailable":
+            return ('replication controller "%s" successfully rolled out\n' % rcname, True, None)
+        if reason == "ProgressDeadlineExceeded":
+            return (None, True, 'replication controller "%s" has failed progressing' % rcname)
+        if reason == "RolloutCancelled":
+            return (None, True, 'rollout of replication controller "%s" was cancelled' % rcname)
+        if spec_rep > st.get("updatedReplicas", 0):
+            return ("Waiting for rollout to finish: %d out of %d new replicas have been updated...\n"
+                    % (st.get("updatedReplicas", 0), spec_rep), False, None)
+        if st.get("replicas", 0) > st.get("updatedReplicas", 0):
+            return ("Waiting for rollout to finish: %d old replicas are pending termination...\n"
+                    % (st.get("replicas", 0) - st.get("updatedReplicas", 0)), False, None)
+        if st.get("availableReplicas", 0) < st.get("updatedReplicas", 0):
+            return ("Waiting for rollout to finish: %d of %d updated replicas are available...\n"
+                    % (st.get("availableReplicas", 0), st.get("updatedReplicas", 0)), False, None)
+    return ("Waiting for latest deployment config spec to be observed by the controller loop...\n",
+            False, None)
+
+
+def cmd_rollout(ctx):
+    opts = ctx.opts
+    args = ctx.pos[1:]
+    if not args:
+        raise OcError("error: oc-sim: rollout needs a sub-command")
+    sub = args[0]
+    if sub not in ("status", "retry", "latest", "cancel", "pause", "resume", "history"):
+        raise OcError('error: oc-sim does not simulate "rollout %s"' % sub)
+    rt, name, _ = one_target(ctx, args[1:])
+    if rt.plural != "deploymentconfigs":
+        raise OcError("error: oc-sim: rollout is only simulated for deploymentconfigs")
+    disp = "deploymentconfig.apps.openshift.io/%s" % name
+    if sub == "status":
+        ctx.check_forbidden("get", rt, name)
+        watch = opts.get("watch", True) is not False
+        timeout = parse_duration(opts.get("timeout")) if opts.get("timeout") else None
+        if opts.get("timeout") and timeout is None:
+            raise OcError("error: invalid argument %s for \"--timeout\" flag" % go_quote(opts["timeout"]))
+        deadline = time.time() + timeout if timeout else None
+        last = None
+        while True:
+            with Session(ctx.d) as w:
+                dc = get_obj(w, ctx, rt, name)
+                msg, done, error = rollout_status_text(dc, name)
+                nxt = min(e[0] for e in w.s["events"]) if w.s["events"] else None
+                w.flush()
+                seen = world_stamp(ctx.d)
+            if error:
+                raise OcError("error: " + error)
+            if msg != last:
+                out(msg)
+                sys.stdout.flush()
+                last = msg
+            if done or not watch:
+                return 0
+            if deadline and time.time() >= deadline:
+                raise OcError("error: timed out waiting for the condition")
+            # a watch, as in oc: wake when the world changes
+            wait_for_change(ctx.d, seen, min(time.time() + WATCH_POLL_SECONDS, nxt or float("inf"),
+                                             deadline or float("inf")))
+    if sub == "history":
+        with Session(ctx.d) as w:
+            get_obj(w, ctx, rt, name)
+            rows = ["REVISION\tSTATUS\t\tCAUSE"]
+            for rc in dc_rcs(w, name):
+                rows.append("%d\t\t%s\t%s" % (rc_version(rc), rc_phase(rc), "image change"))
+        out("deploymentconfigs \"%s\"\n" % name + "\n".join(rows) + "\n\n")
+        return 0
+    ctx.check_forbidden("rollout", rt, name)
+    with Session(ctx.d) as w:
+        dc = get_obj(w, ctx, rt, name)
+        lv = dc["status"].get("latestVersion", 0)
+        rc = latest_rc(w, dc)
+        if sub == "retry":
+            if dc["spec"].get("paused"):
+                raise OcError('error: unable to retry paused deployment config "%s"' % name)
+            if lv == 0:
+                raise OcError("error: no rollouts found for %s" % name)
+            if rc is None:
+                raise OcError("error: unable to find the latest rollout (#%d).\nYou can start a new rollout "
+                              "with 'oc rollout latest dc/%s'." % (lv, name))
+            phase = rc_phase(rc)
+            if phase != "Failed":
+                msg = "rollout #%d is %s; only failed deployments can be retried.\n" % (lv, phase.lower())
+                if phase == "Complete":
+                    msg += "You can start a new deployment with 'oc rollout latest dc/%s'." % name
+                else:
+                    msg += "Optionally, you can cancel this deployment with 'oc rollout cancel dc/%s'." % name
+                raise OcError("error: " + msg)
+            rcname = rc["metadata"]["name"]
+            for pn in [p for p, po in list(w.objs("pods").items())
+                       if po["metadata"].get("labels", {}).get("openshift.io/deployer-pod-for.name") == rcname]:
+                w.delete("pods", pn)
+            ann = rc["metadata"]["annotations"]
+            ann["openshift.io/deployment.phase"] = "New"
+            ann.pop("openshift.io/deployment.status-reason", None)
+            ann.pop("openshift.io/deployment.cancelled", None)
+            w.touch("replicationcontrollers", rc)
+            e = tl_rollout(w, name, lv)
+            if e:
+                e.update({"retried": w.t, "failed": None, "cancelled": False, "complete": None})
+            run = new_run(w, rcname, name)
+            step(w, rcname, run, "pending", 0.1 * D(w))
+            recompute_dc(w, name)
+            out("%s retried rollout #%d\n" % (disp, lv))
+            return 0
+        if sub == "latest":
+            if dc["spec"].get("paused"):
+                raise OcError("error: cannot deploy a paused deployment config")
+            if in_progress(rc):
+                raise OcError("error: #%d is already in progress (%s)." % (lv, rc_phase(rc)))
+            start_rollout(w, name, {"message": "manual change", "causes": [{"type": "Manual"}]})
+            out("%s rolled out\n" % disp)
+            return 0
+        if sub == "cancel":
+            if not in_progress(rc):
+                out("No rollout is in progress (latest rollout #%d %s)\n" % (
+                    lv, rc_phase(rc).lower() if rc else "none"))
+                return 0
+            fail_rc(w, rc, "cancelled by the user", cancelled=True)
+            out("%s cancelling\n" % disp)
+            return 0
+        # pause / resume
+        want = sub == "pause"
+        if bool(dc["spec"].get("paused")) == want:
+            raise OcError('error: %s is %s' % (disp, "already paused" if want else "not paused"))
+        set_dc_paused(w, dc, want)
+        out("%s %s\n" % (disp, "paused" if want else "resumed"))
+        return 0
+
+
+def cmd_delete(ctx):
+    rt, name, _ = one_target(ctx, ctx.pos[1:])
+    if rt.plural != "pods":
+        raise OcError('error: oc-sim only simulates deleting pods, not %s' % rt.plural)
+    ctx.check_forbidden("delete", rt, name)
+    with Session(ctx.d) as w:
+        p = get_obj(w, ctx, rt, name)
+        uid = p["metadata"]["uid"]
+        terminate_pod(w, p)
+        rcname = p["metadata"].get("labels", {}).get("deployment")
+        rc = w.get("replicationcontrollers", rcname) if rcname else None
+        if rc is not None:
+            reconcile_rc(w, rc, 0.25)
+            recompute_dc(w, p["metadata"]["labels"].get("deploymentconfig", ""))
+    out('pod "%s" deleted\n' % name)
+    if ctx.opts.get("wait", True) is not False:
+        sys.stdout.flush()
+        while True:
+            with Session(ctx.d) as w:
+                p = w.get("pods", name)
+                if p is None or p["metadata"]["uid"] != uid:
+                    break
+            time.sleep(0.05)
+    return 0
+
+
+def cmd_tag(ctx):
+    opts = ctx.opts
+    args = ctx.pos[1:]
+    delete = opts.get("delete") is True
+    if delete:
+        if not args:
+            raise OcError("error: you must specify at least one image stream tag to remove")
+        src, dest = None, args
+    else:
+        if len(args) < 2:
+            raise OcError("error: you must specify a source and at least one destination or one or more "
+                          "destinations with --delete")
+        src, dest = args[0], args[1:]
+    ctx.check_forbidden("tag", RT("imagestreams"), dest[0].split(":")[0])
+    msgs = []
+    with Session(ctx.d) as w:
+        for dname in dest:
+            if ":" not in dname:
+                raise OcError("error: destination must be of the form <stream>:<tag>: %s" % dname)
+            isname, tag = dname.split(":", 1)
+            is_ = get_obj(w, ctx, RT("imagestreams"), isname)
+            tags = copy.deepcopy(is_["spec"].get("tags") or [])
+            if delete:
+                if not any(t["name"] == tag for t in tags):
+                    raise OcError('Error from server (NotFound): imagestreamtags.image.openshift.io "%s" not found'
+                                  % dname)
+                tags = [t for t in tags if t["name"] != tag]
+                msgs.append("Deleted tag %s/%s.\n" % (ctx.ns, dname))
+            else:
+                docker = opts.get("source") == "docker" or ("/" in src and opts.get("source") != "istag")
+                frm = {"kind": "DockerImage" if docker else "ImageStreamTag", "name": src}
+                t = {"name": tag, "from": frm, "importPolicy": {},
+                     "referencePolicy": {"type": "Local" if opts.get("reference-policy") == "local" else "Source"}}
+                old = {x["name"]: x for x in tags}.get(tag)
+                t["annotations"] = old.get("annotations") if old else None
+                tags = [x for x in tags if x["name"] != tag] + [t]
+                msgs.append("Tag %s set to %s.\n" % (dname, src))
+            new = copy.deepcopy(is_)
+            new["spec"]["tags"] = tags
+            server_patch(w, ctx, RT("imagestreams"), is_, new)
+    out("".join(msgs))
+    return 0
+
+
+def cmd_import_image(ctx):
+    args = ctx.pos[1:]
+    if not args:
+        raise OcError("error: you must specify the name of an image stream")
+    isname, _, tag = args[0].partition(":")
+    tag = tag or "latest"
+    ctx.check_forbidden("import-image", RT("imagestreams"), isname)
+    with Session(ctx.d) as w:
+        is_ = get_obj(w, ctx, RT("imagestreams"), isname)
+        spec = None
+        for t in is_["spec"].get("tags", []) or []:
+            if t["name"] == tag:
+                spec = t
+        if spec is None:
+            raise OcError('error: tag "%s" does not exist on the image stream - choose an existing tag to '
+                          'import' % tag)
+        gen = is_["metadata"]["generation"] + 1
+        is_["metadata"]["generation"] = gen
+        spec["generation"] = gen
+        st = do_import(w, is_, tag, gen, w.setting("import_result"))
+        cond = (st or {}).get("conditions")
+    if cond:
+        raise OcError("error: tag %s failed: %s" % (tag, cond[0]["message"]))
+    out("imagestream.image.openshift.io/%s imported\n\nName:\t\t\t%s\nNamespace:\t\t%s\nTag:\t\t\t%s\n"
+        % (isname, isname, ctx.ns, tag))
+    return 0
+
+
+def cmd_logs(ctx):
+    args = ctx.pos[1:]
+    if not args:
+        raise OcError("error: expected POD or TYPE/NAME is a required argument for the logs command")
+    tgt = args[0]
+    with Session(ctx.d) as w:
+        if "/" in tgt:
+            t, _, n = tgt.partition("/")
+            rt = rtype(t)
+            if rt is None:
+                raise OcError('error: the server doesn\'t have a resource type "%s"' % t)
+            if rt.plural == "deploymentconfigs":
+                dc = get_obj(w, ctx, rt, n)
+                n = "%s-%d-deploy" % (n, dc["status"].get("latestVersion", 0))
+            elif rt.plural != "pods":
+                raise OcError("error: oc-sim: logs only for pods and dcs")
+        else:
+            n = tgt
+        p = copy.deepcopy(get_obj(w, ctx, RT("pods"), n))
+    labels = p["metadata"].get("labels", {})
+    phase = p["status"].get("phase")
+    if labels.get("openshift.io/deployer-pod.type") == "hook-pre":
+        crashing = any((c.get("state") or {}).get("waiting") for c in p["status"].get("containerStatuses", []))
+        if crashing or phase == "Failed":
+            out("rake aborted!\nActiveRecord::StatementInvalid: Mysql2::Error: Table 'system.accounts' "
+                "is marked as crashed\n/opt/system/lib/tasks/openshift.rake:34:in `block (2 levels) in "
+                "<top (required)>'\nTasks: TOP => openshift:deploy\n")
+        else:
+            out("== Migrations: up to date\nDone.\n")
+    elif "openshift.io/deployer-pod-for.name" in labels:
+        rcname = labels["openshift.io/deployer-pod-for.name"]
+        out("--> Scaling up %s from 0 to 1, scaling down others (keep 1 pods available, don't exceed 2 "
+            "pods)\n" % rcname)
+        if phase == "Succeeded":
+            out("--> Success\n")
+        elif phase == "Failed":
+            out("error: update acceptor rejected %s: pods for rc '%s/%s' took longer than 600 seconds to "
+                "become available\n" % (rcname, ctx.ns, rcname))
+    else:
+        out("I, [%s] INFO -- : listening on addr=0.0.0.0:3000\n" % p["metadata"]["creationTimestamp"])
+    return 0
+
+
+def cmd_auth(ctx):
+    args = ctx.pos[1:]
+    if not args or args[0] != "can-i":
+        raise OcError('error: oc-sim only simulates "auth can-i"')
+    if len(args) < 3:
+        raise OcError("error: you must specify two or three arguments: verb, resource, and optional "
+                      "resourceName")
+    verb = args[1]
+    forb = list_setting(ctx.settings, "forbidden_verbs")
+    denied = verb in forb or (verb == "*" and bool(forb)) or any(RBAC_VERB.get(v) == verb for v in forb)
+    if not ctx.opts.get("quiet"):
+        out("no\n" if denied else "yes\n")
+    return 1 if denied else 0
+
+
+def cmd_whoami(ctx):
+    if ctx.opts.get("show-server"):
+        out(SERVER + "\n")
+    elif ctx.opts.get("show-token"):
+        out("sha256~oc-sim-token\n")
+    else:
+        out(ctx.user + "\n")
+    return 0
+
+
+def cmd_project(ctx, fault_err=None):
+    args = ctx.pos[1:]
+    proj = ctx.settings.get("project") or ""
+    if args:
+        if ctx.settings.get("unreachable"):
+            raise OcError(unreachable_msg())
+        if not ctx.settings.get("logged_in", True):
+            raise OcError("error: You must be logged in to the server (Unauthorized)")
+        with Session(ctx.d) as w:
+            if args[0] != w.ns:
+                raise OcError('error: A project named "%s" does not exist on "%s".' % (args[0], SERVER))
+            w.settings["project"] = args[0]
+            w.dirty = True
+        if not ctx.opts.get("quiet"):
+            out('Now using project "%s" on server "%s".\n' % (args[0], SERVER))
+        return 0
+    if not proj:
+        raise OcError("error: no project has been set")
+    # oc confirms access to the current project on the server before it prints it
+    if ctx.settings.get("unreachable"):
+        raise OcError(unreachable_msg())
+    if not ctx.settings.get("logged_in", True):
+        raise OcError(UNAUTHORIZED_TEXT)
+    if fault_err is not None:
+        raise fault_err
+    if proj != ctx.world_ns:
+        raise OcError("error: you do not have rights to view project \"%s\" specified in your config or "
+                      "the project doesn't exist" % proj)
+    if ctx.opts.get("quiet"):
+        out(proj + "\n")
+    else:
+        out('Using project "%s" on server "%s".\n' % (proj, SERVER))
+    return 0
+
+
+def cmd_version(ctx, server):
+    out("Client Version: 4.12.0-oc-sim\nKustomize Version: v4.5.7\n")
+    if server:
+        out("Server Version: 4.12.0\nKubernetes Version: v1.25.0+oc-sim\n")
+    return 0
+
+
+def unreachable_msg():
+    return "Unable to connect to the server: dial tcp: lookup %s: no such host" % SERVER_HOST
+
+
+HELP = """OpenShift Client (oc-sim: a simulator, see docs/oc-sim.md)
+
+Simulated commands: get, patch, set triggers, scale, annotate, label, rollout
+(status|retry|latest|cancel|pause|resume|history), delete pod, tag, import-image,
+logs, whoami, project, auth can-i, version.  Admin: oc-sim sim ...
+"""
+
+
+def oc_main(argv, d):
+    opts, pos = parse_args(argv)
+    if opts.get("help") or not pos or pos[0] == "help":
+        out(HELP)
+        return 0
+    verb = pos[0]
+    if verb not in SUPPORTED:
+        if verb in REAL_VERBS:
+            raise OcError('error: oc-sim does not simulate "oc %s"' % verb)
+        raise OcError('error: unknown command "%s" for "oc"' % verb)
+    ctx = Ctx(d, opts, pos)
+    ctx.argv = argv
+    if verb == "version" and opts.get("client"):
+        return cmd_version(ctx, False)
+    # read the settings; count mutating calls for fail_call; take this call's fail_read fault
+    mutating = is_mutating(pos)
+    fault = None  # (kind, applied)
+    with Locked(d):
+        state = load_state(d)
+        settings = state["settings"]
+        project = settings.get("project") or ""
+        ns = opts.get("namespace") or project or "default"
+        live = not settings.get("unreachable") and settings.get("logged_in", True)
+        changed = False
+        if mutating:
+            state["mut_count"] = state.get("mut_count", 0) + 1
+            changed = True
+            for n, applied, kind in parse_fail_call(settings.get("fail_call")):
+                if n == state["mut_count"]:
+                    fault = (kind, applied)
+                    break
+        elif live and settings.get("fail_read") and is_read_call(pos, project):
+            match = settings.get("fail_read_match") or ""
+            lst = parse_fail_read(settings.get("fail_read"))
+            if lst and (not match or match in " ".join(argv)) and call_info(pos, ns, project):
+                fault = (lst[0][0], False)
+                lst[0][1] -= 1
+                settings["fail_read"] = format_fail_read(lst)
+                changed = True
+        if changed:
+            save_state(d, state)
+    ctx.settings = settings
+    ctx.user = settings.get("user", "admin")
+    ctx.ns = ns
+    ctx.world_ns = state.get("ns")
+    info = call_info(pos, ns, project)
+    fault_err = None
+    if fault is not None and info is not None:
+        FAULT["name"] = "%s:%s%s" % ("fail_call" if mutating else "fail_read", fault[0],
+                                     ":applied" if fault[1] else "")
+        fault_err = OcError(fault_text(fault[0], info, ctx.user, mutating))
+    slow = float(settings.get("slow_seconds", 0) or 0)
+    if slow > 0:
+        time.sleep(slow)
+    if verb == "project":
+        return cmd_project(ctx, fault_err)
+    if settings.get("unreachable"):
+        raise OcError(unreachable_msg())
+    if not settings.get("logged_in", True):
+        raise OcError(UNAUTHORIZED_TEXT)
+    if fault_err is not None and not fault[1]:
+        raise fault_err
+    if verb in ("apply", "create"):
+        raise OcError('error: oc-sim does not simulate "oc %s"' % verb)
+    handlers = {
+        "get": cmd_get, "patch": cmd_patch, "set": cmd_set, "scale": cmd_scale,
+        "annotate": cmd_annotate, "label": lambda c: cmd_annotate(c, label=True),
+        "rollout": cmd_rollout, "whoami": cmd_whoami, "auth": cmd_auth,
+        "version": lambda c: cmd_version(c, True), "delete": cmd_delete, "tag": cmd_tag,
+        "import-image": cmd_import_image, "logs": cmd_logs,
+    }
+    if fault_err is not None:
+        # the server applied the change, but the answer never reached oc
+        saved = sys.stdout
+        sys.stdout = io.StringIO()
+        try:
+            handlers[verb](ctx)
+        except OcError:
+            pass
+        finally:
+            sys.stdout = saved
+        raise fault_err
+    return handlers[verb](ctx)
+
+
+def log_call(d, t0, argv, mutating, code):
+    try:
+        os.makedirs(d, exist_ok=True)
+        rec = {"t": t0, "t_end": time.time(), "argv": argv, "mutating": mutating, "exit": code}
+        if FAULT["name"]:
+            rec["fault"] = FAULT["name"]
+        line = json.dumps(rec) + "\n"
+        fd = os.open(os.path.join(d, "calls.jsonl"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line.encode())
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+def _devnull_stdout():
+    try:
+        sys.stdout = open(os.devnull, "w")
+    except OSError:
+        pass
+
+
+def run_oc(argv):
+    d = state_dir()
+    t0 = time.time()
+    code = 1
+    try:
+        code = oc_main(argv, d)
+        sys.stdout.flush()
+    except OcError as e:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _devnull_stdout()
+        err(e.msg)
+        code = e.code
+    except SimError as e:
+        err("error: oc-sim: %s" % e)
+        code = 1
+    except BrokenPipeError:
+        _devnull_stdout()
+        code = 141
+    except KeyboardInterrupt:
+        code = 130
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    finally:
+        try:
+            mut = is_mutating(parse_args(argv)[1])
+        except OcError:
+            mut = False
+        log_call(d, t0, argv, mut, code)
+    return code
+
+
+# ---------------------------------------------------------------------------
+# sim admin commands
+
+SIM_USAGE = """usage: oc-sim sim init [--namespace NS] [--database oracle|other] [--oracle-image yes|no] [--set K=V ...]
+       oc-sim sim set KEY=VALUE ...
+       oc-sim sim get KEY
+       oc-sim sim calls [--mutating]
+       oc-sim sim settle [--timeout S]
+       oc-sim sim dump
+       oc-sim sim timeline         (when imports and rollouts happened, as one JSON object)
+       oc-sim sim build TAG        (simulate a finished binary build into amp-system:TAG)
+
+settings (sim init --set K=V, sim set K=V; docs/oc-sim.md has the details):
+  rollout_seconds terminate_seconds trigger_lag_seconds import_seconds   timings (seconds)
+  import_result=ok|Unauthorized|NotFound|InternalError   replicas=N replicas.<dc>=N
+  fail_rollout never_finish double_trigger paused   comma lists of dcs
+  hook_crash=BOOL hook_timeout_seconds   logged_in=BOOL unreachable=BOOL user project
+  forbidden_verbs=VERB,...   reference_policy=Source|Local   slow_seconds
+  watch_max_seconds   watch_error=COUNT|true     a watch ends (exit 0) with a broken stream
+  fail_call=N[:applied][:KIND],...               the Nth mutating call fails
+  fail_read=KIND[:COUNT],...  fail_read_match=S  the next matching read calls fail
+  truncate_json=COUNT garbage_json=COUNT bad_json_match=S   broken -o json answers (exit 0)
+  KIND: internal timeout deadline 429 500 503 504 refused reset unauthorized forbidden notfound
+"""
+
+
+def sim_init(d, rest):
+    ns, database, oracle_image, overrides = "3scale", "other", "yes", []
+    i = 0
+    while i < len(rest):
+        a = rest[i]
+        name, eq, val = a.partition("=")
+        if name not in ("--namespace", "-n", "--database", "--oracle-image", "--set"):
+            raise SimError("unknown option %r" % a)
+        if not eq:
+            i += 1
+            if i >= len(rest):
+                raise SimError("%s needs a value" % name)
+            val = rest[i]
+        if name in ("--namespace", "-n"):
+            ns = val
+        elif name == "--database":
+            if val not in ("oracle", "other"):
+                raise SimError("--database must be oracle or other")
+            database = val
+        elif name == "--oracle-image":
+            if val not in ("yes", "no"):
+                raise SimError("--oracle-image must be yes or no")
+            oracle_image = val
+        else:
+            k, eq2, v = val.partition("=")
+            if not eq2:
+                raise SimError("--set needs KEY=VALUE")
+            coerce_setting(k, v)
+            overrides.append((k, v))
+        i += 1
+    with Locked(d):
+        for f in ("state.json", "calls.jsonl", "journal.jsonl"):
+            try:
+                os.unlink(os.path.join(d, f))
+            except FileNotFoundError:
+                pass
+        state = init_world(d, ns, database, oracle_image == "yes", overrides)
+        save_state(d, state)
+    return 0
+
+
+def sim_settle(d, rest):
+    timeout = 60.0
+    if rest:
+        name, eq, val = rest[0].partition("=")
+        if name != "--timeout":
+            raise SimError("unknown option %r" % rest[0])
+        if not eq:
+            if len(rest) < 2:
+                raise SimError("--timeout needs a value")
+            val = rest[1]
+        timeout = parse_duration(val)
+        if timeout is None:
+            raise SimError("bad --timeout %r" % val)
+    deadline = time.time() + timeout
+    while True:
+        with Session(d) as w:
+            pending = len(w.s["events"])
+            nxt = min(e[0] for e in w.s["events"]) if pending else None
+        if not pending:
+            return 0
+        if time.time() >= deadline:
+            err("oc-sim: settle timed out after %gs (%d events pending)" % (timeout, pending))
+            return 1
+        time.sleep(max(0.01, min(0.05, nxt - time.time(), deadline - time.time())))
+
+
+def sim_main(args):
+    d = state_dir()
+    if not args or args[0] in ("-h", "--help", "help"):
+        out(SIM_USAGE)
+        return 0 if args else 2
+    cmd, rest = args[0], args[1:]
+    try:
+        if cmd == "init":
+            return sim_init(d, rest)
+        if cmd == "set":
+            if not rest:
+                raise SimError("sim set needs KEY=VALUE")
+            pairs = []
+            for a in rest:
+                k, eq, v = a.partition("=")
+                if not eq:
+                    raise SimError("expected KEY=VALUE, got %r" % a)
+                pairs.append((k, coerce_setting(k, v)))
+            with Session(d) as w:
+                for k, v in pairs:
+                    w.settings[k] = v
+                    if k == "fail_call":
+                        w.s["mut_count"] = 0
+                w.dirty = True
+                if any(k == "paused" for k, _ in pairs):
+                    apply_paused_setting(w)
+            return 0
+        if cmd == "get":
+            if len(rest) != 1:
+                raise SimError("sim get needs KEY")
+            k = rest[0]
+            if k not in DEFAULTS and not k.startswith("replicas."):
+                raise SimError("unknown setting %r" % k)
+            with Locked(d):
+                state = load_state(d)
+            s = state["settings"]
+            if k in s:
+                v = s[k]
+            elif k.startswith("replicas."):
+                v = s.get("replicas", 1)
+            else:
+                v = DEFAULTS[k]
+            if k == "watch_error" and v == -1:
+                v = "true"
+            out(format_setting(v) + "\n")
+            return 0
+        if cmd == "calls":
+            only_mut = "--mutating" in rest
+            try:
+                with open(os.path.join(d, "calls.jsonl")) as f:
+                    lines = f.readlines()
+            except FileNotFoundError:
+                lines = []
+            for line in lines:
+                try:
+                    c = json.loads(line)
+                except ValueError:
+                    continue
+                if only_mut and not c.get("mutating"):
+                    continue
+                out(shlex.join(c["argv"]) + "\n")
+            return 0
+        if cmd == "settle":
+            return sim_settle(d, rest)
+        if cmd == "dump":
+            with Session(d) as w:
+                out(pretty(w.s))
+            return 0
+        if cmd == "timeline":
+            if rest:
+                raise SimError("sim timeline takes no arguments")
+            with Session(d) as w:
+                t = tl(w)
+                doc = {"initialized": w.s.get("initialized"), "now": w.t,
+                       "imports": t.get("imports", {}),
+                       "dcs": dict((n, t["dcs"].get(n, [])) for n in sorted(w.objs("deploymentconfigs")))}
+            out(pretty(doc))
+            return 0
+        if cmd == "build":
+            if len(rest) != 1:
+                raise SimError("sim build needs TAG")
+            with Session(d) as w:
+                is_ = w.get("imagestreams", "amp-system")
+                st = status_tag(is_, rest[0])
+                item = built_item(w.ns, rest[0], w.t, is_["metadata"]["generation"])
+                st["items"] = [item] + [i for i in (st.get("items") or []) if i["image"] != item["image"]]
+                st.pop("conditions", None)
+                w.touch("imagestreams", is_)
+                tl_import_end(w, rest[0], is_["metadata"]["generation"], "build")
+                schedule_trigger_checks(w, "amp-system", rest[0])
+            return 0
+        raise SimError("unknown sim command %r\n%s" % (cmd, SIM_USAGE))
+    except SimError as e:
+        err("oc-sim: %s" % e)
+        return 2
+
+
+def main():
+    signal.signal(signal.SIGTERM, _on_signal)
+    argv = sys.argv[1:]
+    if argv and argv[0] == "sim":
+        try:
+            return sim_main(argv[1:])
+        except BrokenPipeError:
+            _devnull_stdout()
+            return 141
+    return run_oc(argv)
+
+
+def run():
+    """The command line: run main(), flush, and exit with its status (the launcher
+    scripts/oc-sim calls this, so that python caches this module's bytecode)."""
+    try:
+        rc = main()
+    except SystemExit as e:
+        rc = e.code if isinstance(e.code, int) else 1
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass
+    try:
+        sys.stderr.flush()
+    except OSError:
+        pass
+    os._exit(rc if isinstance(rc, int) else 1)
+
+
+if __name__ == "__main__":
+    run()
