@@ -751,8 +751,9 @@ assert len(lat) >= 3 and max(lat) < 1.0, lat' "$OC_SIM_STATE/journal.jsonl" "$BA
     jq -e '.dcs["system-app"] | length == 1 and .[0].rollout == 2 and .[0].cause == "ImageChange"' <<<"$tl"
     jq -e '.dcs["system-app"][0] | .triggered < .started and .started < .complete and .complete < .old_pods_gone and .failed == null' <<<"$tl"
     jq -e '(.dcs["system-app"][0].started - .imports["2.10"].finished) >= 0' <<<"$tl"
-    # the trigger lag is exact: scheduled times, not the moment a process noticed
-    jq -e '(.dcs["system-app"][0].started - .dcs["system-app"][0].triggered) as $d | $d > 0.099 and $d < 0.101' <<<"$tl"
+    # the trigger lag is exact: scheduled times, not the moment a process noticed (counted
+    # from the trigger change, or from the import when a busy machine finished it later)
+    jq -e '(.dcs["system-app"][0].started - ([.dcs["system-app"][0].triggered, .imports["2.10"].finished] | max)) as $d | $d > 0.099 and $d < 0.101' <<<"$tl"
     # double trigger: rollout 2 cancelled, rollout 3 completes, both caused by the same change
     jq -e '.dcs["system-sidekiq"] | map(.rollout) == [2, 3]' <<<"$tl"
     jq -e '.dcs["system-sidekiq"] | .[0].cancelled and .[0].failed != null and .[0].complete == null and .[0].old_pods_gone == null' <<<"$tl"
