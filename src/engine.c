@@ -546,6 +546,16 @@ batch_add_dc(struct batch *b, int dc)
 	cmd_get(batch_add(b, READ_JSON), b->e->o->oc, b->e->ns, what, NULL);
 }
 
+/* add reads of the three system dcs (slots k..k+2 in order) */
+static void
+batch_add_dcs(struct batch *b)
+{
+	int i;
+
+	for (i = 0; i < NDCS; i++)
+		batch_add_dc(b, i);
+}
+
 /* the label selectors of a dc's RCs and pods */
 static const char *
 rc_selector(int dc, char *buf, size_t n)
@@ -1281,6 +1291,24 @@ dc_waits_start(struct engine *e)
 	pre_start(e, e->step + e->nw);
 }
 
+/* 1 if the dc's image triggers still have to move (the old one there, or the new one
+ * missing or on other containers) */
+static int
+trigger_needs_change(const struct trigger_view *tv)
+{
+	return tv->has_old || !tv->has_new || !tv->new_containers_ok;
+}
+
+/* queue the documented remove and add commands that the dc still needs */
+static void
+queue_trigger_changes(struct engine *e, int dc, const struct trigger_view *tv)
+{
+	if (tv->has_old)
+		cmd_trigger(&e->queue[e->nqueue++], &e->plan, e->o->oc, e->ns, dc, 1);
+	if (!tv->has_new || !tv->new_containers_ok)
+		cmd_trigger(&e->queue[e->nqueue++], &e->plan, e->o->oc, e->ns, dc, 0);
+}
+
 /* decide what each dc of the step needs, from a fresh read */
 static void
 dc_decide(struct batch *b)
@@ -1301,7 +1329,7 @@ dc_decide(struct batch *b)
 			continue;
 		trigger_assess(dc, e->plan.old_tag, e->plan.new_tag, system_dcs[i].containers, &tv);
 		match = dc_runs_digest(dc, system_dcs[i].containers, e->digest);
-		need = tv.has_old || !tv.has_new || !tv.new_containers_ok;
+		need = trigger_needs_change(&tv);
 		rollout_assess(dc, b->slots[3 * k + 1].doc, b->slots[3 * k + 2].doc, 0, 0, &rv);
 		if (!need && match && rv.state == ROLLOUT_DONE) {
 			/* leave the step end to the loop's end: it may advance the plan */
@@ -1317,10 +1345,7 @@ dc_decide(struct batch *b)
 				return;
 			continue;
 		}
-		if (tv.has_old)
-			cmd_trigger(&e->queue[e->nqueue++], &e->plan, e->o->oc, e->ns, i, 1);
-		if (!tv.has_new || !tv.new_containers_ok)
-			cmd_trigger(&e->queue[e->nqueue++], &e->plan, e->o->oc, e->ns, i, 0);
+		queue_trigger_changes(e, i, &tv);
 	}
 	if (waiting) {
 		/* the skipped ones are recorded now; the step advances when the others end */
@@ -1359,7 +1384,7 @@ dc_decide_quick(struct engine *e, json_t *const docs[])
 		const struct dc_spec *spec = &system_dcs[e->w[k].dc];
 
 		trigger_assess(docs[k], e->plan.old_tag, e->plan.new_tag, spec->containers, &tv);
-		if (!(tv.has_old || !tv.has_new || !tv.new_containers_ok))
+		if (!trigger_needs_change(&tv))
 			break;
 	}
 	if (k < e->nw) {
@@ -1378,10 +1403,7 @@ dc_decide_quick(struct engine *e, json_t *const docs[])
 		trigger_assess(dc, e->plan.old_tag, e->plan.new_tag, system_dcs[w->dc].containers, &tv);
 		w->baseline = (long)json_integer_value(json_object_get(json_object_get(dc, "status"), "latestVersion"));
 		w->expect_new = !dc_runs_digest(dc, system_dcs[w->dc].containers, e->digest);
-		if (tv.has_old)
-			cmd_trigger(&e->queue[e->nqueue++], &e->plan, e->o->oc, e->ns, w->dc, 1);
-		if (!tv.has_new || !tv.new_containers_ok)
-			cmd_trigger(&e->queue[e->nqueue++], &e->plan, e->o->oc, e->ns, w->dc, 0);
+		queue_trigger_changes(e, w->dc, &tv);
 	}
 	queue_start(e, dc_waits_start, dc_read_state);
 }
@@ -1596,11 +1618,8 @@ replicas_read(struct batch *b)
 static void
 replicas_step(struct engine *e)
 {
-	int i;
-
 	batch_clear(&e->main);
-	for (i = 0; i < NDCS; i++)
-		batch_add_dc(&e->main, i);
+	batch_add_dcs(&e->main);
 	batch_start(&e->main, replicas_read);
 }
 
@@ -1735,11 +1754,8 @@ scale_down_reread_done(struct batch *b)
 static void
 scale_down_reread(struct engine *e)
 {
-	int i;
-
 	batch_clear(&e->main);
-	for (i = 0; i < NDCS; i++)
-		batch_add_dc(&e->main, i);
+	batch_add_dcs(&e->main);
 	batch_start(&e->main, scale_down_reread_done);
 }
 
@@ -2017,11 +2033,9 @@ static void
 preflight_reads(struct engine *e)
 {
 	struct batch *b = &e->main;
-	int i;
 
 	cmd_get(batch_add(b, READ_JSON), e->o->oc, e->ns, "imagestream/" IMAGESTREAM, NULL);
-	for (i = 0; i < NDCS; i++)
-		batch_add_dc(b, i);
+	batch_add_dcs(b);
 	/* the commands that change something need these rights */
 	if (e->o->command == CMD_RUN || e->o->command == CMD_SCALE_DOWN) {
 		cmd_can_i(batch_add(b, READ_YESNO), e->o->oc, e->ns, "patch", "deploymentconfigs");

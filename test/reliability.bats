@@ -49,6 +49,17 @@ make_cutter() {
 	chmod +x "$dir/oc"
 }
 
+# start_until DIR TEXT: start `run` in the background (DIR first on PATH, if given), output
+# in $BATS_TEST_TMPDIR/out, and return once TEXT was printed (plus half a second); $! is its pid
+start_until() {
+	PATH="${1:+$1:}$PATH" "$UPGRADE" run -n 3scale --yes >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	for _ in $(seq 1 300); do
+		grep -q "$2" "$BATS_TEST_TMPDIR/out" && break
+		sleep 0.1
+	done
+	sleep 0.5
+}
+
 @test "SIGKILL after any single oc call: re-running run finishes, each change applied once, documented state" {
 	local cut=1 step=${CUT_STEP:-1} walked=0
 	# the sanitizer build is slower: it walks every 4th cut point
@@ -76,13 +87,9 @@ make_cutter() {
 @test "SIGINT during a rollout wait: oc children ended, done steps and the resume command, exit 130" {
 	"$SIM" sim init --namespace 3scale --set rollout_seconds=60 --set trigger_lag_seconds=0.1 \
 		--set import_seconds=0.1 >/dev/null
-	"$UPGRADE" run -n 3scale --yes >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	start_until "" "system-app --from-image=amp-system:2.10"
 	local pid=$! children rc=0
-	for _ in $(seq 1 300); do
-		grep -q "system-app --from-image=amp-system:2.10" "$BATS_TEST_TMPDIR/out" && break
-		sleep 0.1
-	done
-	sleep 1
+	sleep 0.5
 	children=$(pgrep -P "$pid" | tr '\n' ' ')
 	[ -n "$children" ] || fail "no oc child while waiting"
 	kill -INT "$pid"
@@ -111,13 +118,8 @@ make_cutter() {
 	chmod +x "$dir/oc"
 	sim_init >/dev/null
 	local pid rc start
-	PATH="$dir:$PATH" "$UPGRADE" run -n 3scale --yes >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	start_until "$dir" "oc set triggers"
 	pid=$!
-	for _ in $(seq 1 300); do
-		grep -q "oc set triggers" "$BATS_TEST_TMPDIR/out" && break
-		sleep 0.1
-	done
-	sleep 0.5
 	# SIGTERM: the stubborn child is killed after the grace period, exit 143
 	start=$SECONDS
 	kill -TERM "$pid"
@@ -126,13 +128,8 @@ make_cutter() {
 	[ "$rc" -eq 143 ] || fail "exit $rc: $(cat "$BATS_TEST_TMPDIR/out")"
 	[ $((SECONDS - start)) -lt 30 ] || fail "took $((SECONDS - start)) s to stop"
 	# again, with SIGTERM twice: the second one exits at once
-	PATH="$dir:$PATH" "$UPGRADE" run -n 3scale --yes >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	start_until "$dir" "oc set triggers"
 	pid=$!
-	for _ in $(seq 1 300); do
-		grep -q "oc set triggers" "$BATS_TEST_TMPDIR/out" && break
-		sleep 0.1
-	done
-	sleep 0.5
 	kill -TERM "$pid"
 	sleep 0.2
 	kill -TERM "$pid" 2>/dev/null || true
