@@ -649,6 +649,17 @@ class World:
         heapq.heappush(self.s["events"], [self.t + max(0.0, delay), self.s["seq"], ev])
         self.dirty = True
 
+    def reschedule_trigger_check(self, name):
+        """A trigger change on dc `name`: the image change controller looks at it
+        trigger_lag_seconds after the latest change (a pending look is replaced, so the
+        lag counts from the change that causes the rollout, e.g. the add after a remove)."""
+        evs = self.s["events"]
+        keep = [e for e in evs if not (e[2].get("type") == "trigger_check" and e[2].get("dc") == name)]
+        if len(keep) != len(evs):
+            evs[:] = keep
+            heapq.heapify(evs)
+        self.schedule(self.setting("trigger_lag_seconds"), {"type": "trigger_check", "dc": name})
+
     def advance(self, now):
         evs = self.s["events"]
         heapq.heapify(evs)
@@ -2722,7 +2733,7 @@ def server_patch(w, ctx, rt, old, new):
             if has_cc and not new["spec"].get("paused"):
                 start_rollout(w, name, {"message": "config change", "causes": [{"type": "ConfigChange"}]})
         elif p[0] == "trigger_check":
-            w.schedule(w.setting("trigger_lag_seconds"), {"type": "trigger_check", "dc": name})
+            w.reschedule_trigger_check(name)
         elif p[0] == "scale":
             dc_scaled(w, new)
         elif p[0] == "paused":
@@ -2880,7 +2891,7 @@ def cmd_set(ctx):
         w.touch("deploymentconfigs", dc)
         tl_trigger_changed(w, name)
         recompute_dc(w, name)
-        w.schedule(w.setting("trigger_lag_seconds"), {"type": "trigger_check", "dc": name})
+        w.reschedule_trigger_check(name)
     out("deploymentconfig.apps.openshift.io/%s triggers updated\n" % name)
     return 0
 
