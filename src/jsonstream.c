@@ -5,6 +5,9 @@
 #include <ctype.h>
 #include <string.h>
 
+/* the longest a token cut at the end of the input can be when jansson reports it */
+#define TOKEN_TAIL 24
+
 void
 jsonstream_init(struct jsonstream *s)
 {
@@ -43,30 +46,6 @@ consume(struct jsonstream *s, size_t n)
 	s->offset += n;
 }
 
-/* 1 if the bytes from p to end are the start of a UTF-8 character cut short */
-static int
-utf8_cut(const unsigned char *p, const unsigned char *end)
-{
-	size_t need, have = (size_t)(end - p), i;
-
-	if (have == 0)
-		return 0;
-	if (*p >= 0xC2 && *p <= 0xDF)
-		need = 2;
-	else if (*p >= 0xE0 && *p <= 0xEF)
-		need = 3;
-	else if (*p >= 0xF0 && *p <= 0xF4)
-		need = 4;
-	else
-		return 0;
-	if (have >= need)
-		return 0;
-	for (i = 1; i < have; i++)
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-	return 1;
-}
-
 static size_t
 leading_space(const struct jsonstream *s)
 {
@@ -98,13 +77,15 @@ jsonstream_next(struct jsonstream *s, json_t **doc, json_error_t *err)
 		consume(s, (size_t)je.position <= s->len ? (size_t)je.position : s->len);
 		return 1;
 	}
-	/* the input ended inside the document, perhaps inside a token ("tr", "-3e",
-	 * "\u00"): more bytes may complete it */
-	if (json_error_code(&je) == json_error_premature_end_of_input || (size_t)je.position >= s->len)
-		return 0;
-	/* ... or inside a multi-byte character, which jansson reports where it starts */
-	if (json_error_code(&je) == json_error_invalid_utf8 && (size_t)je.position < s->len &&
-	    utf8_cut((const unsigned char *)s->buf + je.position, (const unsigned char *)s->buf + s->len))
+	/*
+	 * The input may end inside the document, even inside a token ("tr", "-30.",
+	 * "\\u00", half a UTF-8 character): jansson then reports the end of input, or an
+	 * error a few bytes before it (where the token began). Wait for more bytes; if
+	 * the input is really wrong, the error stays where it is once they come, and a
+	 * document cut at the end of the stream is left pending.
+	 */
+	if (json_error_code(&je) == json_error_premature_end_of_input ||
+	    (size_t)je.position + TOKEN_TAIL >= s->len)
 		return 0;
 	if (err) {
 		*err = je;
