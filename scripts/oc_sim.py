@@ -650,9 +650,10 @@ class World:
         self.dirty = True
 
     def reschedule_trigger_check(self, name):
-        """A trigger change on dc `name`: the image change controller looks at it
-        trigger_lag_seconds after the latest change (a pending look is replaced, so the
-        lag counts from the change that causes the rollout, e.g. the add after a remove)."""
+        """A trigger change on dc `name`, or an import of a tag it is triggered on: the
+        image change controller looks at it trigger_lag_seconds after the latest such
+        event (a pending look is replaced, so the lag counts from the event that causes
+        the rollout: the add after a remove, or the import when it finishes later)."""
         evs = self.s["events"]
         keep = [e for e in evs if not (e[2].get("type") == "trigger_check" and e[2].get("dc") == name)]
         if len(keep) != len(evs):
@@ -1591,13 +1592,15 @@ def trigger_check(w, dcname):
 
 
 def schedule_trigger_checks(w, is_name, tag):
+    """An import of is_name:tag finished: every dc with a trigger on it gets its look
+    trigger_lag_seconds from now (replacing a pending one), so a rollout starts exactly
+    trigger_lag_seconds after the later of its trigger change and the import."""
     full = "%s:%s" % (is_name, tag)
     for dc in w.objs("deploymentconfigs").values():
         for trig in dc["spec"].get("triggers", []) or []:
             p = trig.get("imageChangeParams") or {}
             if trig.get("type") == "ImageChange" and (p.get("from") or {}).get("name") == full:
-                w.schedule(w.setting("trigger_lag_seconds"),
-                           {"type": "trigger_check", "dc": dc["metadata"]["name"]})
+                w.reschedule_trigger_check(dc["metadata"]["name"])
                 break
 
 
