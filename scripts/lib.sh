@@ -7,7 +7,7 @@ say() { printf '==> %s\n' "$*" >&2; }
 
 # Debian packages the build and the tests need
 packages=(gcc make cmake pkg-config libuv1-dev libjansson-dev python3 jq bats bats-assert bats-support parallel
-	clang libclang-rt-14-dev valgrind groff-base man-db dpkg-dev shellcheck)
+	clang libclang-rt-14-dev valgrind groff-base man-db dpkg-dev file procps shellcheck)
 
 # shellcheck disable=SC2120 # extra packages are optional
 install_missing() {
