@@ -22,6 +22,26 @@ fast_init() {
         --set trigger_lag_seconds=0.1 --set import_seconds=0.1 "$@"
 }
 
+# printed FILE: wait (up to a minute) until a background command has written to FILE
+printed() {
+    local _
+    for _ in $(seq 1200); do
+        [ -s "$1" ] && return 0
+        sleep 0.05
+    done
+    fail "nothing written to $1 within a minute"
+}
+
+# ended PID: wait (up to a minute, a guard against a hang) until background process PID ends
+ended() {
+    local _
+    for _ in $(seq 1200); do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.05
+    done
+    fail "process $1 still running after a minute"
+}
+
 upgrade_app() {
     oc patch imagestream/amp-system --type=json -p "$P210" -n 3scale
     oc set triggers dc/system-app --from-image=amp-system:2.9 --containers=$APP_C --remove -n 3scale
@@ -142,14 +162,16 @@ upgrade_app() {
     fast_init --set import_seconds=1
     oc patch is/amp-system --type=json -p "$P210"
     run oc get is/amp-system -o json
-    # a read that ended before the scheduled end of the import does not see it
-    finished=$(oc sim timeline | jq '.imports["2.10"].finished')
-    t_end=$(jq -s '[.[] | select(.argv[0] == "get")][0].t_end' "$OC_SIM_STATE/calls.jsonl")
-    jq -e -n --argjson s "$(jq '.imports["2.10"].started' < <(oc sim timeline))" --argjson f "$finished" '$f - $s > 0.999 and $f - $s < 1.001'
-    if jq -e -n --argjson e "$t_end" --argjson f "$finished" '$e < $f' >/dev/null; then
-        jq -e '[.status.tags[] | select(.tag=="2.10")] | length == 0 or .[0].items == null' <<<"$output"
-    fi
+    early=$output
     oc sim settle
+    # the import ends import_seconds after the patch (scheduled times); a read that
+    # ended before that does not see it
+    tl=$(oc sim timeline)
+    jq -e '.imports["2.10"] | (.finished - .started) > 0.999 and (.finished - .started) < 1.001' <<<"$tl"
+    t_end=$(jq -s '[.[] | select(.argv[0] == "get")][0].t_end' "$OC_SIM_STATE/calls.jsonl")
+    if jq -e --argjson e "$t_end" '$e < .imports["2.10"].finished' <<<"$tl" >/dev/null; then
+        jq -e '[.status.tags[] | select(.tag=="2.10")] | length == 0 or .[0].items == null' <<<"$early"
+    fi
     run oc get is/amp-system -o json
     want=$(printf %s registry.redhat.io/3scale-amp2/system-rhel7:3scale2.10 | sha256sum | cut -d' ' -f1)
     jq -e --arg d "$want" '[.status.tags[] | select(.tag=="2.10")][0].items[0] | .image == "sha256:\($d)" and .generation == 3 and .dockerImageReference == "registry.redhat.io/3scale-amp2/system-rhel7@sha256:\($d)"' <<<"$output"
@@ -466,7 +488,10 @@ You can start a new deployment with 'oc rollout latest dc/system-app'."
     oc get dc/system-app -o json -w > "$BATS_TEST_TMPDIR/w.json" &
     oc get pods -l deploymentconfig=system-app -o json -w --output-watch-events > "$BATS_TEST_TMPDIR/e.json" &
     oc get pods -l deploymentconfig=nothing -o json -w > "$BATS_TEST_TMPDIR/n.json" &
-    sleep 0.4
+    # the changes come once both watches have printed the current state, however slow
+    # they are to start
+    printed "$BATS_TEST_TMPDIR/w.json"
+    printed "$BATS_TEST_TMPDIR/e.json"
     upgrade_app
     wait
     # each watch ran until watch_max_seconds (the call log's own times), not less
@@ -735,9 +760,10 @@ You can start a new deployment with 'oc rollout latest dc/system-app'."
 import sys, time
 for line in sys.stdin:
     sys.stdout.write("%.6f %s" % (time.time(), line)); sys.stdout.flush()' \
-        < <(oc get pods -l deploymentconfig=system-app -o json -w --output-watch-events --watch-only) \
+        < <(oc get pods -l deploymentconfig=system-app -o json -w --output-watch-events) \
         > "$BATS_TEST_TMPDIR/lat" 2>/dev/null &
-    sleep 0.3
+    # the changes come once the watch has printed the current state (ADDED, not in the journal)
+    printed "$BATS_TEST_TMPDIR/lat"
     upgrade_app
     wait
     # each printed event against the scheduled time of its change (journal "t")
@@ -752,6 +778,8 @@ for l in open(sys.argv[2]):
     ta, _, doc = l.partition(" ")
     e = json.loads(doc)
     rv = e["object"]["metadata"]["resourceVersion"]
+    if e["type"] == "ADDED" and (e["type"], rv) not in jt:
+        continue  # the state the watch began with
     lat.append(float(ta) - jt[(e["type"], rv)])
     rvs.append(int(rv))
 # every printed change is one the journal holds, printed no earlier than its time, in order
