@@ -73,7 +73,9 @@ DEFAULTS = {
     "garbage_json": 0,
     "bad_json_match": "",
     "watch_error": 0,
+    "client_version": "4.x",
 }
+CLIENT_VERSIONS = ("4.x", "3.11")
 IMPORT_RESULTS = ("ok", "Unauthorized", "NotFound", "InternalError")
 
 
@@ -112,6 +114,10 @@ def coerce_setting(key, value):
     if key == "import_result":
         if value not in IMPORT_RESULTS:
             raise SimError("import_result must be one of %s" % ", ".join(IMPORT_RESULTS))
+        return value
+    if key == "client_version":
+        if value not in CLIENT_VERSIONS:
+            raise SimError("client_version must be one of %s" % ", ".join(CLIENT_VERSIONS))
         return value
     if key == "reference_policy":
         if value not in ("Source", "Local"):
@@ -2289,7 +2295,11 @@ def format_table(rt, objs, now, headers=True):
 
 
 def as_list(docs):
-    return {"apiVersion": "v1", "items": docs, "kind": "List", "metadata": {"resourceVersion": ""}}
+    """The List a selector query prints; a Kubernetes 1.11 client's also has selfLink."""
+    md = {"resourceVersion": ""}
+    if CLIENT["version"] == "3.11":
+        md["selfLink"] = ""
+    return {"apiVersion": "v1", "items": docs, "kind": "List", "metadata": md}
 
 
 def render(opts, rt, docs, single, now, headers=True):
@@ -2461,6 +2471,10 @@ def cmd_get(ctx):
     rt, name = targets[0]
     events = opts.get("output-watch-events") is True
     fmt = opts.get("output", "")
+    # kubectl 1.11 (oc 3.11) converts every watch event to an internal object, which its
+    # JSON printer refuses; get ignores that error: at the first change oc ends, exit 0,
+    # printing nothing of it (kubernetes#66554, fixed in 1.12)
+    ends_at_first_change = CLIENT["version"] == "3.11" and fmt == "json"
     reqs = parse_selector(selector) if selector else []
 
     def emit(etype, obj):
@@ -2509,6 +2523,8 @@ def cmd_get(ctx):
                     continue
                 if reqs and not selector_matches(reqs, e["object"]["metadata"].get("labels")):
                     continue
+                if ends_at_first_change:
+                    return 0
                 emit(e["type"], e["object"])
         now = time.time()
         if now >= deadline:
@@ -2815,7 +2831,13 @@ def cmd_patch(ctx):
                               "value of type map[string]interface {}")
             new = merge_patch(old, patch)
         changed, _ = server_patch(w, ctx, rt, old, new)
-    out("%s/%s patched%s\n" % (rt.display, name, "" if changed else " (no change)"))
+    if changed:
+        out("%s/%s patched\n" % (rt.display, name))
+    elif CLIENT["version"] == "3.11":
+        # kubectl 1.11 with origin#20456 (exit 0); "(no change)" is kubernetes#67385, 1.12
+        out("%s/%s not patched\n" % (rt.display, name))
+    else:
+        out("%s/%s patched (no change)\n" % (rt.display, name))
     return 0
 
 
@@ -3321,6 +3343,11 @@ def cmd_project(ctx, fault_err=None):
 
 
 def cmd_version(ctx, server):
+    if (ctx.settings or {}).get("client_version") == "3.11":
+        out("oc v3.11.0+oc-sim\nkubernetes v1.11.0+d4cacc0\nfeatures: Basic-Auth GSSAPI Kerberos SPNEGO\n")
+        if server:
+            out("\nServer https://%s:8443\nopenshift v3.11.0+oc-sim\nkubernetes v1.11.0+d4cacc0\n" % SERVER_HOST)
+        return 0
     out("Client Version: 4.12.0-oc-sim\nKustomize Version: v4.5.7\n")
     if server:
         out("Server Version: 4.12.0\nKubernetes Version: v1.25.0+oc-sim\n")
@@ -3337,6 +3364,27 @@ Simulated commands: get, patch, set triggers, scale, annotate, label, rollout
 (status|retry|latest|cancel|pause|resume|history), delete pod, tag, import-image,
 logs, whoami, project, auth can-i, version.  Admin: oc-sim sim ...
 """
+
+
+# Flags an old client does not have: oc 3.11 is built on the Kubernetes 1.11 client, and
+# kubectl gained --output-watch-events in 1.16 (kubernetes/kubernetes#72416), oc in 4.3.
+CLIENT = {"version": "4.x"}  # this call's client_version setting
+CLIENT_MISSING_FLAGS = {"3.11": ("output-watch-events",)}
+USAGE_311 = {
+    "get": "oc get [(-o|--output=)json|yaml|wide|custom-columns=...|custom-columns-file=...|"
+           "go-template=...|go-template-file=...|jsonpath=...|jsonpath-file=...] "
+           "(TYPE [NAME | -l label] | TYPE/NAME ...) [flags] [options]",
+}
+
+
+def client_flags(client, verb, opts):
+    """The client's answer to a flag it does not know, before it talks to the server:
+    cobra's "Error: unknown flag: --NAME" and the command's usage on stderr, exit 1."""
+    for flag in CLIENT_MISSING_FLAGS.get(client, ()):
+        if flag in opts:
+            usage = USAGE_311.get(verb, "oc %s [flags] [options]" % verb)
+            raise OcError('Error: unknown flag: --%s\n\n\nUsage:\n  %s\n\nUse "oc options" for a list of '
+                          'global command-line options (applies to all commands).\n' % (flag, usage))
 
 
 def oc_main(argv, d):
@@ -3359,6 +3407,8 @@ def oc_main(argv, d):
     with Locked(d):
         state = load_state(d)
         settings = state["settings"]
+        CLIENT["version"] = settings.get("client_version") or "4.x"
+        client_flags(CLIENT["version"], verb, opts)
         project = settings.get("project") or ""
         ns = opts.get("namespace") or project or "default"
         live = not settings.get("unreachable") and settings.get("logged_in", True)

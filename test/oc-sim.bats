@@ -843,3 +843,72 @@ assert len(lat) >= 3 and min(lat) >= 0 and rvs == sorted(rvs), (lat, rvs)' "$OC_
     run jq -c -s 'map([.argv[0], .mutating, .exit])' "$OC_SIM_STATE/calls.jsonl"
     assert_output '[["get",false,0],["annotate",true,0],["get",false,1]]'
 }
+
+@test "client 3.11: --output-watch-events is an unknown flag: usage on stderr, nothing on stdout, exit 1" {
+    fast_init --set client_version=3.11
+    oc get dc/system-app -o json -w --output-watch-events >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" && fail "accepted"
+    [ ! -s "$BATS_TEST_TMPDIR/out" ]
+    run head -1 "$BATS_TEST_TMPDIR/err"
+    assert_output 'Error: unknown flag: --output-watch-events'
+    run cat "$BATS_TEST_TMPDIR/err"
+    assert_line '  oc get [(-o|--output=)json|yaml|wide|custom-columns=...|custom-columns-file=...|go-template=...|go-template-file=...|jsonpath=...|jsonpath-file=...] (TYPE [NAME | -l label] | TYPE/NAME ...) [flags] [options]'
+    refute_output --partial "See 'oc get --help'"
+    # the client refused it: the flag never reached the call log as a watch
+    run jq -s 'map(select(.argv | index("-w"))) | map(.exit)' -c "$OC_SIM_STATE/calls.jsonl"
+    assert_output '[1]'
+    # a 4.x client has it
+    fast_init
+    oc sim set watch_max_seconds=0.2
+    run oc get dc/system-app -o json -w --output-watch-events
+    assert_success
+    assert_line --regexp '^\{"type":"ADDED","object":'
+}
+
+@test "client 3.11: a plain -o json watch prints the current state, then ends at the first change (exit 0, nothing of it printed)" {
+    # the server would keep these watches open for an hour: only the change ends them
+    fast_init --set client_version=3.11 --set watch_max_seconds=3600
+    oc get dc/system-app -o json -w >"$BATS_TEST_TMPDIR/dc.json" 2>"$BATS_TEST_TMPDIR/dc.err" &
+    local dcw=$!
+    oc get pods -l deploymentconfig=system-app -o json -w >"$BATS_TEST_TMPDIR/pods.json" 2>&1 &
+    local podw=$!
+    printed "$BATS_TEST_TMPDIR/dc.json"
+    printed "$BATS_TEST_TMPDIR/pods.json"
+    upgrade_app
+    ended "$dcw"
+    ended "$podw"
+    rc=0; wait "$dcw" || rc=$?
+    [ "$rc" = 0 ]
+    rc=0; wait "$podw" || rc=$?
+    [ "$rc" = 0 ]
+    [ ! -s "$BATS_TEST_TMPDIR/dc.err" ]
+    # one document each: the state before the change (the pods: each item on its own)
+    run jq -s -c 'map([.kind, .metadata.generation])' "$BATS_TEST_TMPDIR/dc.json"
+    assert_output '[["DeploymentConfig",2]]'
+    run jq -s -c 'map(.kind)' "$BATS_TEST_TMPDIR/pods.json"
+    assert_output '["Pod"]'
+    # the dc's watch ended after its first change (the trigger removal, in the journal)
+    first=$(jq -s '[.[] | select(.kind == "deploymentconfigs" and .name == "system-app")][0].t' "$OC_SIM_STATE/journal.jsonl")
+    jq -e -s --argjson f "$first" '[.[] | select(.argv[1] == "dc/system-app" and (.argv | index("-w")))][0] | .t_end >= $f' "$OC_SIM_STATE/calls.jsonl"
+}
+
+@test "client 3.11: a List has selfLink, a no-op patch prints 'not patched', version is oc v3.11" {
+    fast_init --set client_version=3.11
+    run oc get pods -l deploymentconfig=system-app -o json
+    assert_success
+    jq -e '.kind == "List" and .metadata == {"resourceVersion": "", "selfLink": ""}' <<<"$output"
+    oc patch imagestream/amp-system --type=json -p "$P210"
+    run oc patch imagestream/amp-system --type=json -p "$P210"
+    assert_success
+    assert_output 'imagestream.image.openshift.io/amp-system not patched'
+    run oc version
+    assert_line 'oc v3.11.0+oc-sim'
+    assert_line --partial 'openshift v3.11'
+    # a 4.x client: no selfLink, "(no change)"
+    oc sim set client_version=4.x
+    run oc get pods -l deploymentconfig=system-app -o json
+    jq -e '.metadata == {"resourceVersion": ""}' <<<"$output"
+    run oc patch imagestream/amp-system --type=json -p "$P210"
+    assert_output 'imagestream.image.openshift.io/amp-system patched (no change)'
+    run oc sim set client_version=2.0
+    assert_failure
+}
