@@ -28,6 +28,10 @@
 #define RELIST_MAX_MS 16000         /* ... doubling up to this */
 #define WATCH_RESTART_CAP_MS 8000   /* the longest delay before a failed watch starts again */
 #define KILL_GRACE_MS 3000          /* after SIGTERM, the time an oc child has before SIGKILL */
+#define PLAIN_RESTART_MIN_MS 200    /* a plain watch that ended sooner twice in a row backs off */
+#define GONE_FIRST_MS 50            /* plain watches: a terminating pod's news is confirmed by a list this soon */
+#define GONE_BASE_MS 250            /* ... then again after this while it is still there, */
+#define GONE_CAP_MS 1000            /* ... doubling up to this */
 
 struct engine;
 struct batch;
@@ -81,6 +85,9 @@ struct dcwait {
 	uv_timer_t restart[NKINDS];
 	uv_timer_t quiet;         /* re-list when nothing was heard for quiet_ms */
 	uint64_t quiet_ms;
+	uv_timer_t gone;          /* plain watches: list to learn whether terminating pods are gone */
+	uint64_t gone_ms;
+	int relist;               /* list again when the running list ends */
 	struct rollout_view rv;   /* the last assessment */
 };
 
@@ -97,6 +104,7 @@ struct engine {
 	int preflight;            /* nothing changed yet: failures exit 3 */
 	int interrupted;          /* the signal that interrupted the run */
 	int changed;              /* a mutating command was started */
+	int plain_watch;          /* oc has no --output-watch-events: learnt from the first watch's answer */
 	uint64_t t0, tstep;
 	unsigned rnd;             /* jitter */
 
@@ -871,9 +879,24 @@ watch_ended(struct engine *e, struct watch *wt, struct proc_result *r, int *fail
 	enum oc_error k = oc_error_classify(r->spawn_error, r->exit_status, r->term_signal, r->timed_out, r->err);
 
 	args_subject(&wt->cmd, subj, sizeof(subj));
-	if ((k == OCE_NONE || r->timed_out) && !wt->bad[0] && wt->events > 0) {
+	if (!wt->plain && watch_events_unsupported(r)) {
+		/* a capability answer, not a failure: this and every later watch of the run
+		 * reads plain streams, starting again at once */
+		if (!e->plain_watch)
+			report_info("this oc has no --output-watch-events (a client older than 4.3, such as oc 3.11's): "
+				    "waits read plain 'oc get -w' streams and confirm by listing that old pods are gone");
+		e->plain_watch = 1;
+		return 0;
+	}
+	if ((k == OCE_NONE || r->timed_out) && !wt->bad[0] && (wt->events > 0 || wt->plain)) {
 		/* the server closed the watch, as it may at any time, or it reached its
-		 * deadline (--call-timeout) while healthy: reconnect at once */
+		 * deadline (--call-timeout) while healthy: reconnect at once. An oc 3.11
+		 * plain watch ends like this at the first change, printing nothing of it
+		 * (kubernetes#66554), and an empty selection prints nothing before: its end
+		 * is news; only one that ends at once, again and again, waits a little */
+		if (wt->plain && r->elapsed_ms < PLAIN_RESTART_MIN_MS)
+			return ++*fails > 1 ? (int64_t)backoff_ms(*fails, READ_RETRY_BASE_MS, WATCH_RESTART_CAP_MS,
+								  jitter(e)) : 0;
 		*fails = 0;
 		return 0;
 	}
@@ -917,8 +940,8 @@ import_watch_start(struct engine *e)
 
 	memset(wt, 0, sizeof(*wt));
 	cmd_get(&wt->cmd, e->o->oc, e->ns, "imagestream/" IMAGESTREAM, NULL);
-	args_add(&wt->cmd, "-w");
-	args_add(&wt->cmd, "--output-watch-events");
+	wt->plain = e->plain_watch;
+	watch_args(wt);
 	wt->on_event = on_is_event;
 	wt->on_end = on_is_end;
 	wt->data = e;
@@ -971,6 +994,8 @@ dcwait_end(struct dcwait *w)
 	}
 	uv_timer_stop(&w->restart[0]);
 	uv_timer_stop(&w->quiet);
+	uv_timer_stop(&w->gone);
+	w->relist = 0;
 }
 
 /* w's step ended; when every wait of the step ended, go on */
@@ -1112,6 +1137,40 @@ quiet_rearm(struct dcwait *w)
 }
 
 static void
+on_gone(uv_timer_t *t)
+{
+	struct dcwait *w = t->data;
+
+	if (!w->active || w->e->finished)
+		return;
+	if (w->listing)
+		w->relist = 1;
+	else
+		dcwait_list(w, 0);
+}
+
+/* plain watches: list the RCs and pods to learn whether the terminating pods are gone,
+ * soon after news of one (fresh), else after a delay that doubles while one is left */
+static void
+confirm_gone(struct dcwait *w, int fresh)
+{
+	uint64_t ms = GONE_FIRST_MS;
+
+	if (fresh && w->listing) {
+		w->relist = 1;
+		return;
+	}
+	if (fresh) {
+		w->gone_ms = GONE_BASE_MS;
+	} else {
+		ms = w->gone_ms;
+		if (w->gone_ms < GONE_CAP_MS)
+			w->gone_ms *= 2;
+	}
+	uv_timer_start(&w->gone, on_gone, ms, 0);
+}
+
+static void
 on_dc_event(struct watch *wt, const char *type, const json_t *obj)
 {
 	struct dcwait *w = wt->data;
@@ -1124,6 +1183,9 @@ on_dc_event(struct watch *wt, const char *type, const json_t *obj)
 	if (k == NKINDS)
 		return;
 	changed = objset_event(&w->sets[k], type, obj);
+	if (wt->plain && k == K_POD && changed && objset_is_terminating(obj))
+		/* maybe its deletion, maybe not: a plain stream cannot tell */
+		confirm_gone(w, 1);
 	if (k == K_DC && !w->sets[K_DC].listed) {
 		/* a watch of one object starts with the whole object */
 		w->sets[K_DC].listed = 1;
@@ -1151,9 +1213,10 @@ on_restart(uv_timer_t *t)
 			dcwait_watch(w, k);
 			any = 1;
 		}
-	/* what happened while no watch ran is only in a list */
+	/* what happened while no watch ran is only in a list (a plain watch starts by
+	 * printing the dc, and its RCs and pods, but never says what was deleted) */
 	if (any)
-		dcwait_list(w, 1);
+		dcwait_list(w, !w->e->plain_watch);
 }
 
 static void
@@ -1198,8 +1261,8 @@ dcwait_watch(struct dcwait *w, int k)
 	default:
 		cmd_get(&wt->cmd, e->o->oc, e->ns, "pods", pod_selector(w->dc, sel, sizeof(sel)));
 	}
-	args_add(&wt->cmd, "-w");
-	args_add(&wt->cmd, "--output-watch-events");
+	wt->plain = e->plain_watch;
+	watch_args(wt);
 	wt->on_event = on_dc_event;
 	wt->on_end = on_dc_watch_end;
 	wt->data = w;
@@ -1225,6 +1288,15 @@ dcwait_listed(struct batch *b)
 		changed |= objset_list(&w->sets[k], b->slots[i].doc, w->floors[k]);
 	if (changed)
 		dcwait_assess(w);
+	if (!w->active || !w->e->plain_watch)
+		return;
+	if (w->relist) {
+		/* news of a terminating pod came while this list ran: it may predate its deletion */
+		w->relist = 0;
+		dcwait_list(w, 0);
+	} else if (objset_count_terminating(&w->sets[K_POD]) > 0) {
+		confirm_gone(w, 0);
+	}
 }
 
 /* read the RCs and pods (and the dc) once: the watches of a list start with nothing
@@ -2135,7 +2207,9 @@ engine_run(const struct options *o)
 			objset_init(&w->sets[k]);
 		uv_timer_init(&e->loop, &w->restart[0]);
 		uv_timer_init(&e->loop, &w->quiet);
-		w->restart[0].data = w->quiet.data = w;
+		uv_timer_init(&e->loop, &w->gone);
+		w->restart[0].data = w->quiet.data = w->gone.data = w;
+		w->gone_ms = GONE_BASE_MS;
 	}
 
 	uv_timer_init(&e->loop, &e->ticker);
@@ -2159,6 +2233,7 @@ engine_run(const struct options *o)
 		batch_close(&e->w[i].b);
 		uv_close((uv_handle_t *)&e->w[i].restart[0], NULL);
 		uv_close((uv_handle_t *)&e->w[i].quiet, NULL);
+		uv_close((uv_handle_t *)&e->w[i].gone, NULL);
 	}
 	uv_run(&e->loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&e->loop) != 0)

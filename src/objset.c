@@ -166,3 +166,23 @@ objset_single(const struct objset *s)
 		return obj;
 	return NULL;
 }
+
+int
+objset_is_terminating(const json_t *obj)
+{
+	const json_t *ts = json_object_get(json_object_get(obj, "metadata"), "deletionTimestamp");
+
+	return ts != NULL && !json_is_null(ts);
+}
+
+int
+objset_count_terminating(const struct objset *s)
+{
+	const char *name;
+	json_t *obj;
+	int n = 0;
+
+	json_object_foreach(s->objs, name, obj)
+		n += objset_is_terminating(obj);
+	return n;
+}

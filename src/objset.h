@@ -42,6 +42,12 @@ int objset_event(struct objset *s, const char *type, const json_t *obj);
  */
 int objset_list(struct objset *s, const json_t *list, uint64_t floor);
 
+/* 1 if obj has metadata.deletionTimestamp (deleted, or being deleted) */
+int objset_is_terminating(const json_t *obj);
+
+/* how many objects of the set have metadata.deletionTimestamp */
+int objset_count_terminating(const struct objset *s);
+
 /* the objects as a List document {"items": [...]} (new reference) */
 json_t *objset_as_list(const struct objset *s);
 

@@ -59,6 +59,25 @@ oc_error_classify(int spawn_error, int64_t exit_status, int term_signal, int tim
 }
 
 int
+oc_error_unknown_flag(int64_t exit_status, int term_signal, const char *err, const char *flag)
+{
+	const char *p;
+	size_t n = strlen(flag);
+
+	/* cobra: "Error: unknown flag: --NAME" (oc 3.11, with the usage after it) or
+	 * "error: unknown flag: --NAME" (kubectl's own error handler) */
+	if (exit_status != 1 || term_signal || !err)
+		return 0;
+	for (p = strstr(err, "unknown flag: "); p; p = strstr(p + 1, "unknown flag: ")) {
+		const char *f = p + strlen("unknown flag: ");
+
+		if (strncmp(f, flag, n) == 0 && (f[n] == '\0' || f[n] == '\n' || f[n] == ' ' || f[n] == '\r'))
+			return 1;
+	}
+	return 0;
+}
+
+int
 oc_error_retryable(enum oc_error k)
 {
 	return k == OCE_TRANSIENT || k == OCE_CONFLICT;

@@ -26,6 +26,12 @@ enum oc_error {
 enum oc_error oc_error_classify(int spawn_error, int64_t exit_status, int term_signal, int timed_out,
 				const char *err);
 
+/*
+ * 1 if oc refused `flag` (e.g. "--output-watch-events") as unknown: the answer of a
+ * client too old to have it, on stderr with exit 1, before any request was made
+ */
+int oc_error_unknown_flag(int64_t exit_status, int term_signal, const char *err, const char *flag);
+
 /* 1 if a read that failed this way is worth running again */
 int oc_error_retryable(enum oc_error k);
 

@@ -1,5 +1,6 @@
 /* watch.c - an oc watch process read as a stream of watch events */
 #include "watch.h"
+#include "ocerror.h"
 #include "util.h"
 
 #include <signal.h>
@@ -21,6 +22,13 @@ on_out(const char *data, size_t n, void *arg)
 		const char *type = json_string_value(json_object_get(doc, "type"));
 		const json_t *obj = json_object_get(doc, "object");
 
+		if (w->plain) {
+			/* the object itself; a broken stream prints the server's Status */
+			const char *kind = json_string_value(json_object_get(doc, "kind"));
+
+			obj = doc;
+			type = kind && strcmp(kind, "Status") == 0 ? "ERROR" : "MODIFIED";
+		}
 		if (!type || !json_is_object(obj)) {
 			snprintf(w->bad, sizeof(w->bad), "a document that is not a watch event (no \"type\" and \"object\")");
 			json_decref(doc);
@@ -57,6 +65,20 @@ on_done(struct proc_result *r, void *arg)
 	jsonstream_free(&w->js);
 	w->proc = NULL;
 	w->on_end(w, r);
+}
+
+void
+watch_args(struct watch *w)
+{
+	args_add(&w->cmd, "-w");
+	if (!w->plain)
+		args_add(&w->cmd, "--output-watch-events");
+}
+
+int
+watch_events_unsupported(const struct proc_result *r)
+{
+	return oc_error_unknown_flag(r->exit_status, r->term_signal, r->err, "--output-watch-events");
 }
 
 void

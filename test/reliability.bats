@@ -10,7 +10,7 @@ setup() {
 
 # fast_init [sim init options]: very short rollouts, for tests that run many upgrades
 fast_init() {
-	"$SIM" sim init --namespace 3scale \
+	"$SIM" sim init --namespace 3scale --set client_version="$OC_SIM_CLIENT" \
 		--set rollout_seconds=0.3 --set terminate_seconds=0.2 \
 		--set trigger_lag_seconds=0.1 --set import_seconds=0.1 --set watch_max_seconds=3 "$@" >/dev/null
 }
@@ -85,7 +85,7 @@ start_until() {
 }
 
 @test "SIGINT during a rollout wait: oc children ended, done steps and the resume command, exit 130" {
-	"$SIM" sim init --namespace 3scale --set rollout_seconds=60 --set trigger_lag_seconds=0.1 \
+	"$SIM" sim init --namespace 3scale --set client_version="$OC_SIM_CLIENT" --set rollout_seconds=60 --set trigger_lag_seconds=0.1 \
 		--set import_seconds=0.1 >/dev/null
 	start_until "" "system-app --from-image=amp-system:2.10"
 	local pid=$! children rc=0

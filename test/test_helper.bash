@@ -19,9 +19,14 @@ common_setup() {
 	unset OC
 }
 
+# the oc client the simulator plays: 4.x, or 3.11 (a Kubernetes 1.11 client: no
+# --output-watch-events, plain -w streams that end at the first change); scripts/test
+# runs some suites a second time with OC_SIM_CLIENT=3.11
+OC_SIM_CLIENT=${OC_SIM_CLIENT:-4.x}
+
 # sim_init [oc-sim sim init options]: a settled 3scale 2.9 project "3scale" with short rollouts
 sim_init() {
-	"$SIM" sim init --namespace 3scale \
+	"$SIM" sim init --namespace 3scale --set client_version="$OC_SIM_CLIENT" \
 		--set rollout_seconds=0.6 --set terminate_seconds=0.4 \
 		--set trigger_lag_seconds=0.2 --set import_seconds=0.2 "$@"
 }

@@ -1278,6 +1278,24 @@ test_ocerror(void)
 	CHECK(!oc_error_retryable(OCE_FORBIDDEN) && !oc_error_retryable(OCE_UNAUTHORIZED) &&
 	      !oc_error_retryable(OCE_NOTFOUND) && !oc_error_retryable(OCE_INVALID));
 
+	current_case = "oc_error_unknown_flag: an old client's answer to --output-watch-events";
+	{
+		/* oc 3.11 (cobra): the error, then the command's usage, on stderr */
+		const char *oc311 = "Error: unknown flag: --output-watch-events\n\n\nUsage:\n  oc get [(-o|--output=)json|yaml"
+				    "] (TYPE [NAME | -l label] | TYPE/NAME ...) [flags] [options]\n";
+		const char *kubectl = "error: unknown flag: --output-watch-events\nSee 'kubectl get --help' for usage.\n";
+
+		CHECK(oc_error_unknown_flag(1, 0, oc311, "--output-watch-events"));
+		CHECK(oc_error_unknown_flag(1, 0, kubectl, "--output-watch-events"));
+		CHECK(!oc_error_unknown_flag(1, 0, "Error: unknown flag: --output-watch-events-x\n", "--output-watch-events"));
+		CHECK(!oc_error_unknown_flag(1, 0, "Error: unknown flag: --watch-only\n", "--output-watch-events"));
+		CHECK(!oc_error_unknown_flag(0, 0, oc311, "--output-watch-events"));   /* it ran */
+		CHECK(!oc_error_unknown_flag(-1, 15, oc311, "--output-watch-events")); /* killed */
+		CHECK(!oc_error_unknown_flag(1, 0, NULL, "--output-watch-events"));
+		CHECK(!oc_error_unknown_flag(1, 0, "Error from server (NotFound): deploymentconfigs.apps.openshift.io "
+					     "\"unknown flag: --output-watch-events\" not found", "--output-watch-events"));
+	}
+
 	current_case = "backoff_ms: exponential, capped, jittered within [step/2, step]";
 	for (a = 2; a < 20; a++) {
 		uint64_t step = 250;
@@ -1354,6 +1372,30 @@ test_objset(void)
 	objset_list(&s, list, 12);                /* a later list without it: gone */
 	CHECK_LONG(objset_count(&s), 0);
 	json_decref(list);
+
+	current_case = "objset: terminating objects (metadata.deletionTimestamp)";
+	{
+		json_t *t = json_pack("{s:{s:s, s:s, s:s}}", "metadata", "name", "c", "resourceVersion", "13",
+				      "deletionTimestamp", "2026-12-01T10:00:30Z");
+		json_t *n = json_pack("{s:{s:s, s:s, s:n}}", "metadata", "name", "d", "resourceVersion", "14",
+				      "deletionTimestamp");
+
+		objset_clear(&s);
+		CHECK(objset_is_terminating(t) && !objset_is_terminating(a1) && !objset_is_terminating(n));
+		CHECK(!objset_is_terminating(NULL));
+		objset_event(&s, "MODIFIED", a1);
+		objset_event(&s, "MODIFIED", n);
+		CHECK_LONG(objset_count_terminating(&s), 0);
+		/* a plain stream hands on a deleted pod as its last state: still counted */
+		objset_event(&s, "MODIFIED", t);
+		CHECK_LONG(objset_count_terminating(&s), 1);
+		list = json_pack("{s:[O, O]}", "items", a1, n);
+		objset_list(&s, list, 14);            /* listed after it was seen: gone */
+		CHECK_LONG(objset_count_terminating(&s), 0);
+		json_decref(list);
+		json_decref(t);
+		json_decref(n);
+	}
 
 	current_case = "objset: as a List document; a single object";
 	objset_clear(&s);
