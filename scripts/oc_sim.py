@@ -75,7 +75,7 @@ DEFAULTS = {
     "watch_error": 0,
     "client_version": "4.x",
 }
-CLIENT_VERSIONS = ("4.x", "3.11")
+CLIENT_VERSIONS = ("4.x", "4.2", "3.11")
 IMPORT_RESULTS = ("ok", "Unauthorized", "NotFound", "InternalError")
 
 
@@ -2295,9 +2295,9 @@ def format_table(rt, objs, now, headers=True):
 
 
 def as_list(docs):
-    """The List a selector query prints; a Kubernetes 1.11 client's also has selfLink."""
+    """The List a selector query prints; an older client's also has selfLink."""
     md = {"resourceVersion": ""}
-    if CLIENT["version"] == "3.11":
+    if CLIENT["version"] in ("3.11", "4.2"):
         md["selfLink"] = ""
     return {"apiVersion": "v1", "items": docs, "kind": "List", "metadata": md}
 
@@ -3343,7 +3343,13 @@ def cmd_project(ctx, fault_err=None):
 
 
 def cmd_version(ctx, server):
-    if (ctx.settings or {}).get("client_version") == "3.11":
+    client = (ctx.settings or {}).get("client_version")
+    if client == "4.2":
+        out("Client Version: v4.2.0-oc-sim\n")
+        if server:
+            out("Server Version: 4.12.0\nKubernetes Version: v1.25.0+oc-sim\n")
+        return 0
+    if client == "3.11":
         out("oc v3.11.0+oc-sim\nkubernetes v1.11.0+d4cacc0\nfeatures: Basic-Auth GSSAPI Kerberos SPNEGO\n")
         if server:
             out("\nServer https://%s:8443\nopenshift v3.11.0+oc-sim\nkubernetes v1.11.0+d4cacc0\n" % SERVER_HOST)
@@ -3366,11 +3372,13 @@ logs, whoami, project, auth can-i, version.  Admin: oc-sim sim ...
 """
 
 
-# Flags an old client does not have: oc 3.11 is built on the Kubernetes 1.11 client, and
-# kubectl gained --output-watch-events in 1.16 (kubernetes/kubernetes#72416), oc in 4.3.
+# Flags an old client does not have: oc 3.11 is built on the Kubernetes 1.11 client, oc
+# 4.1/4.2 on 1.13/1.14, and kubectl gained --output-watch-events in 1.16
+# (kubernetes/kubernetes#72416), oc in 4.3. Both print cobra's full usage after the error
+# (the short "See 'oc get --help'" form is kubernetes#82423, oc 4.3).
 CLIENT = {"version": "4.x"}  # this call's client_version setting
-CLIENT_MISSING_FLAGS = {"3.11": ("output-watch-events",)}
-USAGE_311 = {
+CLIENT_MISSING_FLAGS = {"3.11": ("output-watch-events",), "4.2": ("output-watch-events",)}
+USAGE_OLD = {
     "get": "oc get [(-o|--output=)json|yaml|wide|custom-columns=...|custom-columns-file=...|"
            "go-template=...|go-template-file=...|jsonpath=...|jsonpath-file=...] "
            "(TYPE [NAME | -l label] | TYPE/NAME ...) [flags] [options]",
@@ -3382,7 +3390,7 @@ def client_flags(client, verb, opts):
     cobra's "Error: unknown flag: --NAME" and the command's usage on stderr, exit 1."""
     for flag in CLIENT_MISSING_FLAGS.get(client, ()):
         if flag in opts:
-            usage = USAGE_311.get(verb, "oc %s [flags] [options]" % verb)
+            usage = USAGE_OLD.get(verb, "oc %s [flags] [options]" % verb)
             raise OcError('Error: unknown flag: --%s\n\n\nUsage:\n  %s\n\nUse "oc options" for a list of '
                           'global command-line options (applies to all commands).\n' % (flag, usage))
 

@@ -912,3 +912,24 @@ assert len(lat) >= 3 and min(lat) >= 0 and rvs == sorted(rvs), (lat, rvs)' "$OC_
     run oc sim set client_version=2.0
     assert_failure
 }
+
+@test "client 4.2: the flag is unknown too, but a plain -o json watch goes on, a deleted pod printed as its last state" {
+    fast_init --set client_version=4.2 --set watch_max_seconds=6
+    run oc get dc/system-app -o json -w --output-watch-events
+    assert_failure 1
+    assert_line --index 0 'Error: unknown flag: --output-watch-events'
+    oc get pods -l deploymentconfig=system-app -o json -w >"$BATS_TEST_TMPDIR/pods.json" 2>&1 &
+    local podw=$!
+    printed "$BATS_TEST_TMPDIR/pods.json"
+    upgrade_app
+    ended "$podw"
+    # the old pod: Running, then terminating, and its last document is its deletion (the
+    # journal's DELETED object), with no event type to say so
+    run jq -s -c 'map(select(.metadata.labels.deployment == "system-app-1")) | map(.metadata.deletionTimestamp != null)' "$BATS_TEST_TMPDIR/pods.json"
+    assert_output --regexp '^\[(false,)+(true,)*true\]$'
+    deleted=$(jq -s -c '[.[] | select(.type == "DELETED" and .kind == "pods" and .object.metadata.labels.deployment == "system-app-1")][0].object' "$OC_SIM_STATE/journal.jsonl")
+    jq -e -s --argjson d "$deleted" 'map(select(.metadata.labels.deployment == "system-app-1")) | last == $d' "$BATS_TEST_TMPDIR/pods.json"
+    jq -e -s 'all(.[]; has("type") | not)' "$BATS_TEST_TMPDIR/pods.json"
+    run oc get pods -l deploymentconfig=system-app -o json
+    jq -e '.metadata == {"resourceVersion": "", "selfLink": ""}' <<<"$output"
+}
