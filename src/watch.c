@@ -30,7 +30,8 @@ on_out(const char *data, size_t n, void *arg)
 			type = kind && strcmp(kind, "Status") == 0 ? "ERROR" : "MODIFIED";
 		}
 		if (!type || !json_is_object(obj)) {
-			snprintf(w->bad, sizeof(w->bad), "a document that is not a watch event (no \"type\" and \"object\")");
+			snprintf(w->bad, sizeof(w->bad), "%s", w->plain ? "a document that is not an object" :
+				 "a document that is not a watch event (no \"type\" and \"object\")");
 			json_decref(doc);
 			proc_kill(w->proc, SIGTERM);
 			return;
