@@ -1,5 +1,6 @@
 /* options.c - the command line: parse and validate everything before any oc call */
 #include "options.h"
+#include "procedure.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -24,7 +25,7 @@ const char usage_text[] =
 	"options (also accepted after COMMAND):\n"
 	"  -n, --namespace NAME          the 3scale project (default: oc's current project)\n"
 	"      --from VERSION            default 2.9\n"
-	"      --to VERSION              default 2.10\n"
+	"      --to VERSION              default 2.10 (the supported hop: 2.9 -> 2.10)\n"
 	"      --database auto|oracle|other\n"
 	"                                default auto: detected from the dcs' image triggers\n"
 	"      --oc PATH                 the oc executable (default: $OC, else oc on PATH);\n"
@@ -301,6 +302,11 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 	}
 	if (!version_less(o->from, o->to)) {
 		snprintf(err, errlen, "--to %s is not newer than --from %s", o->to, o->from);
+		return -1;
+	}
+	if (!procedure_hop(o->from, o->to)) {
+		snprintf(err, errlen, "no documented procedure for %s -> %s (supported: %s)", o->from, o->to,
+			 procedure_hops());
 		return -1;
 	}
 	if (strcmp(database, "auto") == 0)

@@ -5,11 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-const struct dc_spec system_dcs[NDCS] = {
-	{ "system-app", "system-master,system-developer,system-provider" },
-	{ "system-sidekiq", "system-sidekiq,check-svc" },
-	{ "system-sphinx", "system-sphinx,system-master-svc" },
-};
+const struct dc_spec *const system_dcs = procedure_2_10[0].dcs;
 
 const char *
 database_name(enum database db)
@@ -35,6 +31,8 @@ void
 plan_build(struct plan *p, const char *from, const char *to, enum database db)
 {
 	const char *suffix = db == DB_ORACLE ? "-oracle" : "";
+	const struct hop *h = procedure_hop(from, to);
+	const struct section *sys = h ? procedure_section(h, "system") : NULL;
 	struct step *s;
 	int i;
 
@@ -44,14 +42,10 @@ plan_build(struct plan *p, const char *from, const char *to, enum database db)
 	p->db = db;
 	snprintf(p->old_tag, sizeof(p->old_tag), "%s%s", from, suffix);
 	snprintf(p->new_tag, sizeof(p->new_tag), "%s%s", to, suffix);
-	snprintf(p->image, sizeof(p->image), "registry.redhat.io/3scale-amp2/system-rhel7:3scale%s", to);
-	/* the guide's text, spacing included */
-	snprintf(p->patch, sizeof(p->patch),
-		 "[{\"op\": \"add\", \"path\": \"/spec/tags/-\", \"value\": {\"annotations\": "
-		 "{\"openshift.io/display-name\": \"AMP system %s\"}, \"from\": { \"kind\": "
-		 "\"DockerImage\", \"name\": \"%s\"}, \"name\": \"%s\", \"referencePolicy\": "
-		 "{\"type\": \"Source\"}}}]",
-		 to, p->image, to);
+	if (sys) {
+		strlcopy(p->image, sys->image, sizeof(p->image));
+		procedure_tag_patch(sys, to, p->patch, sizeof(p->patch));
+	}
 
 	s = add_step(p, STEP_TAG, -1);
 	strlcopy(s->id, "tag", sizeof(s->id));

@@ -3,6 +3,7 @@
 #define PLAN_H
 
 #include "args.h"
+#include "procedure.h"
 
 enum database { DB_AUTO, DB_OTHER, DB_ORACLE };
 
@@ -13,13 +14,10 @@ enum step_kind {
 	STEP_REPLICAS  /* restore replicas recorded by scale-down */
 };
 
-/* the three system DeploymentConfigs and their documented --containers, in order */
-struct dc_spec {
-	const char *name;
-	const char *containers; /* comma-separated, as in the guide */
-};
+/* the three system DeploymentConfigs and their documented --containers, in order: the
+ * system section of the procedure (procedure.c), the only one the engine runs so far */
 #define NDCS 3
-extern const struct dc_spec system_dcs[NDCS];
+extern const struct dc_spec *const system_dcs;
 
 struct step {
 	enum step_kind kind;
@@ -48,7 +46,7 @@ struct plan {
 	int nsteps;
 };
 
-/* fill p for from -> to on database db (DB_OTHER or DB_ORACLE) */
+/* fill p for from -> to (a hop of procedure.c) on database db (DB_OTHER or DB_ORACLE) */
 void plan_build(struct plan *p, const char *from, const char *to, enum database db);
 /* "oracle", "other" or "auto" */
 const char *database_name(enum database db);

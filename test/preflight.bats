@@ -145,6 +145,18 @@ run_refused() {
 
 @test "triggers on a version other than --from or --to: exit 3 naming the tag" {
 	sim_init
-	run_refused 3 run -n 3scale --yes --from 2.8 --to 2.10
-	assert_output --partial "dc/system-app has an image trigger on 'amp-system:2.9', which is neither version 2.8 nor 2.10"
+	# someone moved system-app to a tag of another release
+	oc set triggers dc/system-app --from-image=amp-system:2.9 --remove -n 3scale >/dev/null
+	oc set triggers dc/system-app --from-image=amp-system:2.8 --containers=system-master,system-developer,system-provider -n 3scale >/dev/null
+	run_refused 3 run -n 3scale --yes
+	assert_output --partial "dc/system-app has an image trigger on 'amp-system:2.8', which is neither version 2.9 nor 2.10"
+}
+
+@test "a hop that no guide describes: exit 2 naming the supported ones, before any oc call" {
+	sim_init
+	run upgrade run -n 3scale --yes --from 2.8 --to 2.10
+	assert_failure 2
+	assert_output "error: no documented procedure for 2.8 -> 2.10 (supported: 2.9 -> 2.10)"
+	run "$SIM" sim calls
+	assert_output ""
 }

@@ -768,6 +768,81 @@ test_dc_replicas(void)
 
 /* --- plan ------------------------------------------------------------------------- */
 
+/* --- procedure: the hops as data --------------------------------------------------------- */
+
+static void
+test_procedure(void)
+{
+	/* procedures.md section 1, in the guide's order */
+	static const char *const names[] = { "system", "apicast", "backend", "zync", "memcached", "zync-database",
+					     "backend-redis", "system-redis", "system-database", "system-database" };
+	static const char *const apicast_patch =
+		"[{\"op\": \"add\", \"path\": \"/spec/tags/-\", \"value\": {\"annotations\": {\"openshift.io/display-name\": "
+		"\"AMP APIcast 2.10\"}, \"from\": {\"kind\": \"DockerImage\", \"name\": "
+		"\"registry.redhat.io/3scale-amp2/apicast-gateway-rhel8:3scale2.10\"}, \"name\": \"2.10\", "
+		"\"referencePolicy\": {\"type\": \"Source\"}}}]";
+	const struct hop *h = procedure_hop("2.9", "2.10");
+	char buf[512];
+	int i, k;
+
+	current_case = "procedure: the hops";
+	CHECK(h != NULL);
+	CHECK(procedure_hop("2.8", "2.9") == NULL && procedure_hop("2.9", "2.11") == NULL);
+	CHECK_STR(procedure_hops(), "2.9 -> 2.10");
+	if (!h)
+		return;
+
+	current_case = "procedure 2.9 -> 2.10: the sections in the guide's order";
+	CHECK_LONG(h->nsections, 10);
+	for (i = 0; i < h->nsections && i < 10; i++)
+		CHECK_STR(h->sections[i].name, names[i]);
+	CHECK(procedure_section(h, "system") == &h->sections[0] && procedure_section(h, "nope") == NULL);
+	CHECK_STR(procedure_section(h, "system-database")->imagestream, "system-mysql");
+	/* the engine's three system dcs are the system section's */
+	CHECK_LONG(h->sections[0].ndcs, NDCS);
+	CHECK(system_dcs == h->sections[0].dcs);
+	CHECK_STR(system_dcs[1].containers, "system-sidekiq,check-svc");
+	CHECK_STR(procedure_section(h, "apicast")->dcs[1].containers, "apicast-production,system-master-svc");
+	CHECK_STR(procedure_section(h, "backend")->dcs[2].name, "backend-cron");
+	CHECK_STR(procedure_section(h, "zync")->dcs[1].containers, "que");
+	CHECK_STR(procedure_section(h, "memcached")->dcs[0].name, "system-memcache");
+
+	current_case = "procedure 2.9 -> 2.10: database-type images, optional sections, pattern rows";
+	for (i = 0; i < h->nsections; i++) {
+		const struct section *c = &h->sections[i];
+		int db = i >= 5, opt = i >= 6;
+
+		CHECK(c->database_image == db);
+		CHECK(c->optional == opt);
+		CHECK(c->pattern == (strcmp(c->imagestream, "system-postgresql") == 0));
+		CHECK(c->ndcs >= 1 && c->ndcs <= SECTION_MAX_DCS);
+		for (k = 0; k < c->ndcs; k++)
+			CHECK(c->dcs[k].name && c->dcs[k].containers && c->dcs[k].containers[0]);
+	}
+
+	current_case = "procedure: the tag patch in the guide's spacing, for every section";
+	CHECK(procedure_tag_patch(&h->sections[0], "2.10", buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, GUIDE_PATCH);
+	CHECK(procedure_tag_patch(procedure_section(h, "apicast"), "2.10", buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, apicast_patch);
+	for (i = 0; i < h->nsections; i++) {
+		const struct section *c = &h->sections[i];
+		json_t *doc, *v;
+		json_error_t je;
+
+		CHECK(procedure_tag_patch(c, "2.10", buf, sizeof(buf)) > 0);
+		CHECK_HAS(buf, c->tight_from ? "\"from\": {\"kind\"" : "\"from\": { \"kind\"");
+		doc = json_loads(buf, 0, &je);
+		v = json_object_get(json_array_get(doc, 0), "value");
+		CHECK_STR(json_string_value(json_object_get(json_object_get(v, "from"), "name")), c->image);
+		CHECK_STR(json_string_value(json_object_get(json_object_get(v, "annotations"), "openshift.io/display-name")),
+			  c->display);
+		CHECK_STR(json_string_value(json_object_get(v, "name")), "2.10");
+		json_decref(doc);
+	}
+	CHECK(procedure_tag_patch(&h->sections[0], "2.10", buf, 40) == -1);
+}
+
 static void
 test_plan_build(void)
 {
@@ -1102,8 +1177,8 @@ static const struct opt_case opt_cases[] = {
 	  DEF_TIMEOUT, 0, 0, 0 },
 	{ "options after the command", { "3scale-upgrade", "run", "-n", "3scale", "--timeout", "90s", "-o", "json",
 	  "-y", "--database", "oracle" }, 0, NULL, CMD_RUN, "3scale", "2.9", "2.10", DB_ORACLE, 90000, 1, 1, 0 },
-	{ "options before the command", { "3scale-upgrade", "--namespace=3scale", "--from", "2.10", "--to", "2.11",
-	  "--database=other", "status" }, 0, NULL, CMD_STATUS, "3scale", "2.10", "2.11", DB_OTHER, DEF_TIMEOUT,
+	{ "options before the command", { "3scale-upgrade", "--namespace=3scale", "--from", "2.9", "--to=2.10",
+	  "--database=other", "status" }, 0, NULL, CMD_STATUS, "3scale", "2.9", "2.10", DB_OTHER, DEF_TIMEOUT,
 	  0, 0, 0 },
 	{ "scale-down with --yes", { "3scale-upgrade", "--yes", "scale-down", "--output=text" }, 0, NULL,
 	  CMD_SCALE_DOWN, NULL, "2.9", "2.10", DB_AUTO, DEF_TIMEOUT, 0, 1, 0 },
@@ -1130,6 +1205,8 @@ static const struct opt_case opt_cases[] = {
 	{ "--to older than --from", { "3scale-upgrade", "plan", "--from", "2.10", "--to", "2.9" },
 	  USAGE_ERROR("not newer") },
 	{ "--to equal to --from", { "3scale-upgrade", "plan", "--to", "2.9" }, USAGE_ERROR("not newer") },
+	{ "a hop no guide describes", { "3scale-upgrade", "plan", "--from", "2.10", "--to", "2.12" },
+	  USAGE_ERROR("no documented procedure for 2.10 -> 2.12 (supported: 2.9 -> 2.10)") },
 	{ "an --oc path that is not executable", { "3scale-upgrade", "plan", "--oc", "/nonexistent/bin/oc" },
 	  USAGE_ERROR("/nonexistent/bin/oc") },
 	{ "-v with -q", { "3scale-upgrade", "run", "-v", "-q" }, USAGE_ERROR("-v and -q") },
@@ -1488,6 +1565,7 @@ main(int argc, char **argv)
 	test_dc_missing_container();
 	test_dc_runs_digest();
 	test_dc_replicas();
+	test_procedure();
 	test_plan_build();
 	test_plan_step_commands();
 	test_parse_duration();

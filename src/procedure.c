@@ -1,0 +1,97 @@
+/*
+ * procedure.c - the documented template-based upgrade procedures as data: one table per
+ * hop, each section in the guide's order with its image stream, new image, display
+ * name and dcs (the --containers of the guide, init containers included).
+ *
+ * 2.9 -> 2.10: Red Hat 3scale API Management 2.10, "Migrating 3scale", chapter 2,
+ * "Upgrading 3scale images"; the objects of amp/amp.yml (3scale-amp-openshift-templates,
+ * tag 3scale-2.10.0-GA).
+ */
+#include "procedure.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/*      name              image stream               image                                                           display name              tight  db opt pattern  dcs with their --containers */
+const struct section procedure_2_10[] = {
+	{ "system",          "amp-system",               "registry.redhat.io/3scale-amp2/system-rhel7:3scale2.10",          "AMP system 2.10",         0, 0, 0, 0,
+	  { { "system-app", "system-master,system-developer,system-provider" },
+	    { "system-sidekiq", "system-sidekiq,check-svc" },
+	    { "system-sphinx", "system-sphinx,system-master-svc" } }, 3 },
+	{ "apicast",         "amp-apicast",              "registry.redhat.io/3scale-amp2/apicast-gateway-rhel8:3scale2.10", "AMP APIcast 2.10",        1, 0, 0, 0,
+	  { { "apicast-staging", "apicast-staging" },
+	    { "apicast-production", "apicast-production,system-master-svc" } }, 2 },
+	{ "backend",         "amp-backend",              "registry.redhat.io/3scale-amp2/backend-rhel7:3scale2.10",         "AMP Backend 2.10",        1, 0, 0, 0,
+	  { { "backend-listener", "backend-listener" },
+	    { "backend-worker", "backend-worker,backend-redis-svc" },
+	    { "backend-cron", "backend-cron,backend-redis-svc" } }, 3 },
+	{ "zync",            "amp-zync",                 "registry.redhat.io/3scale-amp2/zync-rhel7:3scale2.10",            "AMP Zync 2.10",           0, 0, 0, 0,
+	  { { "zync", "zync,zync-db-svc" },
+	    { "zync-que", "que" } }, 2 },
+	{ "memcached",       "system-memcached",         "registry.redhat.io/3scale-amp2/memcached-rhel7:3scale2.10",       "System 2.10 Memcached",   0, 0, 0, 0,
+	  { { "system-memcache", "memcache" } }, 1 },
+	{ "zync-database",   "zync-database-postgresql", "registry.redhat.io/rhscl/postgresql-10-rhel7",                    "Zync 2.10 PostgreSQL",    0, 1, 0, 0,
+	  { { "zync-database", "postgresql" } }, 1 },
+	{ "backend-redis",   "backend-redis",            "registry.redhat.io/rhscl/redis-32-rhel7:3.2",                     "Backend 2.10 Redis",      0, 1, 1, 0,
+	  { { "backend-redis", "backend-redis" } }, 1 },
+	{ "system-redis",    "system-redis",             "registry.redhat.io/rhscl/redis-32-rhel7:3.2",                     "System 2.10 Redis",       0, 1, 1, 0,
+	  { { "system-redis", "system-redis" } }, 1 },
+	/* system-database: whichever of the two dcs exists (neither with Oracle or an external database) */
+	{ "system-database", "system-mysql",             "registry.redhat.io/rhscl/mysql-57-rhel7:5.7",                     "System 2.10 MySQL",       0, 1, 1, 0,
+	  { { "system-mysql", "system-mysql" } }, 1 },
+	{ "system-database", "system-postgresql",        "registry.redhat.io/rhscl/postgresql-10-rhel7",                    "System 2.10 PostgreSQL",  0, 1, 1, 1,
+	  { { "system-postgresql", "system-postgresql" } }, 1 },
+};
+
+static const struct hop hops[] = {
+	{ "2.9", "2.10", procedure_2_10, (int)(sizeof(procedure_2_10) / sizeof(procedure_2_10[0])) },
+};
+
+const struct hop *
+procedure_hop(const char *from, const char *to)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(hops) / sizeof(hops[0]); i++)
+		if (strcmp(hops[i].from, from) == 0 && strcmp(hops[i].to, to) == 0)
+			return &hops[i];
+	return NULL;
+}
+
+const char *
+procedure_hops(void)
+{
+	static char buf[128];
+	size_t i, len = 0;
+
+	if (!buf[0])
+		for (i = 0; i < sizeof(hops) / sizeof(hops[0]) && len < sizeof(buf); i++)
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s -> %s", i ? ", " : "",
+						hops[i].from, hops[i].to);
+	return buf;
+}
+
+const struct section *
+procedure_section(const struct hop *h, const char *name)
+{
+	int i;
+
+	for (i = 0; i < h->nsections; i++)
+		if (strcmp(h->sections[i].name, name) == 0)
+			return &h->sections[i];
+	return NULL;
+}
+
+int
+procedure_tag_patch(const struct section *s, const char *tag, char *buf, size_t n)
+{
+	/* the guide's text, spacing included: `"from": { "kind"` or `"from": {"kind"` */
+	int len = snprintf(buf, n,
+			   "[{\"op\": \"add\", \"path\": \"/spec/tags/-\", \"value\": {\"annotations\": "
+			   "{\"openshift.io/display-name\": \"%s\"}, \"from\": {%s\"kind\": "
+			   "\"DockerImage\", \"name\": \"%s\"}, \"name\": \"%s\", \"referencePolicy\": "
+			   "{\"type\": \"Source\"}}}]",
+			   s->display, s->tight_from ? "" : " ", s->image, tag);
+
+	return len < 0 || (size_t)len >= n ? -1 : len;
+}

@@ -1,0 +1,55 @@
+/*
+ * procedure.h - what the "Migrating 3scale" guides ask to run, hop by hop, as data
+ * (one table per hop in procedure.c, to hold line by line against the guide)
+ */
+#ifndef PROCEDURE_H
+#define PROCEDURE_H
+
+#include <stddef.h>
+
+/* a dc with the documented --containers of its image trigger (init containers included) */
+struct dc_spec {
+	const char *name;
+	const char *containers; /* comma-separated, as in the guide */
+};
+
+#define SECTION_MAX_DCS 3
+
+/* one "Upgrading 3scale images" section: an image stream, its new tag, its dcs */
+struct section {
+	const char *name;         /* for --only/--skip: "system", "apicast", ... */
+	const char *imagestream;  /* "amp-system" */
+	const char *image;        /* the DockerImage the new tag is added from */
+	const char *display;      /* the tag's openshift.io/display-name */
+	int tight_from;           /* the guide writes "from": {"kind" (else "from": { "kind") */
+	int database_image;       /* the same image name as before: a rollout only if the digest differs */
+	int optional;             /* skipped, and said so, when its dcs do not exist */
+	int pattern;              /* follows the guide's pattern (another release's text), not its print */
+	struct dc_spec dcs[SECTION_MAX_DCS];
+	int ndcs;
+};
+
+/* one hop of the procedure: from -> to, its sections in the guide's order */
+struct hop {
+	const char *from, *to;
+	const struct section *sections;
+	int nsections;
+};
+
+/* the sections of 2.9 -> 2.10, the system section first */
+extern const struct section procedure_2_10[];
+
+/* the hop from -> to, NULL if no guide describes it */
+const struct hop *procedure_hop(const char *from, const char *to);
+/* the hops there are, for messages: "2.9 -> 2.10" (a static buffer) */
+const char *procedure_hops(void);
+/* the section called name in hop h, NULL if none (the first of two alternatives) */
+const struct section *procedure_section(const struct hop *h, const char *name);
+
+/*
+ * The guide's JSON patch that adds tag `tag` to section s's image stream, spacing
+ * included, into buf (n bytes). Returns the length, or -1 if it does not fit.
+ */
+int procedure_tag_patch(const struct section *s, const char *tag, char *buf, size_t n);
+
+#endif
