@@ -88,10 +88,14 @@ start_until() {
 	"$SIM" sim init --namespace 3scale --set client_version="$OC_SIM_CLIENT" --set rollout_seconds=60 --set trigger_lag_seconds=0.1 \
 		--set import_seconds=0.1 >/dev/null
 	start_until "" "system-app --from-image=amp-system:2.10"
-	local pid=$! children rc=0
-	sleep 0.5
-	children=$(pgrep -P "$pid" | tr '\n' ' ')
-	[ -n "$children" ] || fail "no oc child while waiting"
+	local pid=$! children="" rc=0 _
+	# the oc children of the wait (its watches and lists), as soon as there are any
+	for _ in $(seq 1 200); do
+		children=$(pgrep -P "$pid" | tr '\n' ' ')
+		[ -n "$children" ] || ! kill -0 "$pid" 2>/dev/null && break
+		sleep 0.05
+	done
+	[ -n "$children" ] || fail "no oc child while waiting: $(cat "$BATS_TEST_TMPDIR/out")"
 	kill -INT "$pid"
 	wait "$pid" || rc=$?
 	[ "$rc" -eq 130 ] || fail "exit $rc: $(cat "$BATS_TEST_TMPDIR/out")"
