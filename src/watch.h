@@ -11,7 +11,7 @@
  *
  * A plain stream carries no event type: every document is handed on as "MODIFIED",
  * and a deleted object arrives as its last state, so the owner can never take an
- * object for gone from a plain stream alone (see dcwait in engine.c).
+ * object for gone from a plain stream alone (see the dcwait of rolloutwait.c).
  */
 #ifndef WATCH_H
 #define WATCH_H

@@ -1,0 +1,262 @@
+/*
+ * engine_int.h - what the engine's files share: the engine, its batches of reads
+ * and its rollout waits, and the functions one file calls in another. Everything
+ * runs on the one libuv loop of struct engine; nothing here is for outside the
+ * engine (engine.h is its interface).
+ */
+#ifndef ENGINE_INT_H
+#define ENGINE_INT_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "args.h"
+#include "assess.h"
+#include "objset.h"
+#include "options.h"
+#include "plan.h"
+#include "proc.h"
+#include "report.h"
+#include "watch.h"
+
+#define POLL_MS 500                 /* between two reads of a polled wait (scale-down, replicas) */
+#define MAXSLOTS 12
+#define MAXQUEUE 8
+#define READ_RETRY_BASE_MS 250      /* first delay before a failed read runs again */
+#define READ_RETRY_CAP_MS 8000      /* the longest delay between two tries */
+#define READ_RETRY_BUDGET_MS 60000  /* a read is not tried again after this since its first try */
+#define CHANGE_ATTEMPTS 4           /* tries of one step's changes, with a read back between */
+#define RELIST_MIN_MS 2000          /* a wait that heard nothing for this long reads again */
+#define RELIST_MAX_MS 16000         /* ... doubling up to this */
+#define WATCH_RESTART_CAP_MS 8000   /* the longest delay before a failed watch starts again */
+#define KILL_GRACE_MS 3000          /* after SIGTERM, the time an oc child has before SIGKILL */
+#define PLAIN_RESTART_MIN_MS 200    /* a plain watch that ended sooner twice in a row backs off */
+#define GONE_FIRST_MS 50            /* plain watches: a terminating pod's news is confirmed by a list this soon */
+#define GONE_BASE_MS 250            /* ... then again after this while it is still there, */
+#define GONE_CAP_MS 1000            /* ... doubling up to this */
+
+struct engine;
+struct batch;
+typedef void (*cont_fn)(struct engine *);
+typedef void (*batch_fn)(struct batch *);
+
+/* how a read's output is taken */
+enum { READ_TEXT, READ_JSON, READ_YESNO /* oc auth can-i: "no" with exit 1 is an answer */ };
+
+/* one oc read of a batch that runs concurrently; transient failures run it again */
+struct slot {
+	struct batch *b;
+	struct args cmd;
+	int parse;          /* READ_JSON: stdout into doc; READ_TEXT, READ_YESNO: first line into text */
+	json_t *doc;
+	char text[256];     /* else: the first line of stdout */
+	int attempt;        /* 1 for the first try */
+	uint64_t first;     /* when the first try started */
+	uv_timer_t retry;   /* the delay before the next try */
+};
+
+/* reads that run together; next(b) when all succeeded, else fail(b) (default: stop) */
+struct batch {
+	struct engine *e;
+	void *ctx;
+	struct slot slots[MAXSLOTS];
+	int nslots, pending, failed;
+	batch_fn next, fail;
+};
+
+/* the kinds of object a rollout wait follows */
+enum { K_DC, K_RC, K_POD, NKINDS };
+
+/* the wait for one dc's rollout: watches of the dc, its RCs and its pods */
+struct dcwait {
+	struct engine *e;
+	int step, dc;             /* the plan step and the system dc */
+	int active;               /* waiting */
+	int done;                 /* its step ended */
+	long baseline;            /* latestVersion before the trigger change */
+	int expect_new;           /* a new rollout is expected */
+	int retried;              /* --retry-failed used */
+	uint64_t tstep;           /* when its step started */
+	struct batch b;           /* decision read, confirming list, re-lists */
+	struct objset sets[NKINDS];
+	uint64_t floors[NKINDS];  /* each set's maxrv when the running list started */
+	int listing;              /* a list is running */
+	unsigned gen, list_gen;   /* the wait's number, and that of the wait the running list is for */
+	struct watch *watches[NKINDS];
+	int wfails[NKINDS];       /* consecutive watches that ended badly */
+	uv_timer_t restart[NKINDS];
+	uv_timer_t quiet;         /* re-list when nothing was heard for quiet_ms */
+	uint64_t quiet_ms;
+	uv_timer_t gone;          /* plain watches: list to learn whether terminating pods are gone */
+	uint64_t gone_ms;
+	int relist;               /* list again when the running list ends */
+	struct rollout_view rv;   /* the last assessment */
+};
+
+struct engine {
+	uv_loop_t loop;
+	const struct options *o;
+	struct plan plan;
+	const char *ns;
+	char nsbuf[64];
+	char user[128];           /* oc whoami */
+	int detected;             /* the database was detected, not given */
+	int status;               /* exit status */
+	int finished;
+	int preflight;            /* nothing changed yet: failures exit 3 */
+	int interrupted;          /* the signal that interrupted the run */
+	int changed;              /* a mutating command was started */
+	int plain_watch;          /* oc has no --output-watch-events: learnt from the first watch's answer */
+	uint64_t t0, tstep;
+	unsigned rnd;             /* jitter */
+
+	uv_timer_t timer;         /* next poll, or the delay before a read back */
+	uv_timer_t deadline;      /* --timeout of the current wait */
+	uv_signal_t sigint, sigterm;
+	cont_fn timer_fn;
+	char wait_what[96];       /* the subject of the current wait */
+	char waiting_for[256];    /* what it waited for at the last read */
+
+	struct batch main;        /* the reads of the current step */
+	struct batch pre;         /* the next dc step's dcs, read while this one waits */
+	int pre_state;            /* 0 none, 1 reading, 2 read */
+	int pre_step;             /* the step they are for */
+	int pre_wanted;           /* that step waits for them */
+	json_t *pre_docs[2];
+
+	struct args queue[MAXQUEUE];  /* mutating commands, run one after another */
+	int nqueue, qpos;
+	cont_fn queue_next;
+	int attempts;             /* tries of the current step's changes */
+	cont_fn redo;             /* reads the state back and decides again */
+
+	json_t *is, *dcs[NDCS];   /* read by the preflight */
+	struct tag_view tag;      /* the tag <to>, as last read */
+	int tag_added;            /* this run added the tag */
+	int tag_reread;           /* read the image stream again before the tag step */
+	char digest[80];          /* the image the new trigger resolves to */
+
+	const char *summary_command;  /* the summary is due (see summary()) */
+	int summary_status;
+	uint64_t summary_ms;
+	uv_timer_t ticker;        /* the status line's clock */
+
+	int step, ndone, nskipped;
+	char done_ids[256], skipped_ids[256];  /* "tag, import, ..." for the summary */
+	struct dcwait w[2];       /* dc steps: one, or two with --parallel */
+	int nw;                   /* dc waits in the current step */
+	struct watch *iswatch;    /* the import wait's watch of the image stream */
+	unsigned dcset;           /* dcs a multi-dc wait is about */
+	cont_fn multi_next;
+};
+
+/* --- engine.c: the run ------------------------------------------------------------- */
+
+/* the next random number for the jitter of retries */
+uint32_t jitter(struct engine *e);
+/* the run's summary is due: reported once the oc processes still running have ended */
+void summary(struct engine *e, const char *command, int status);
+/* end the run with status: stop every wait and read, kill the oc children */
+void finish(struct engine *e, int status);
+/* stop with status, saying what is done and how to continue */
+void stop(struct engine *e, int status);
+/* run the queued commands in order; next(e) when all succeeded; on a failure that may
+ * have passed, redo(e) reads the state back and decides again (NULL: stop) */
+void queue_start(struct engine *e, cont_fn next, cont_fn redo);
+/* fn(e) after ms, on the engine's timer */
+void schedule(struct engine *e, uint64_t ms, cont_fn fn);
+/* a wait for what begins: arm its deadline (--timeout) */
+void wait_begin(struct engine *e, const char *what);
+/* report what the wait of step index waits for, when it changed */
+void progress_at(struct engine *e, int index, const char *what);
+/* report what the current step's wait waits for, when it changed */
+void progress(struct engine *e, const char *what);
+/* record the end of step index */
+void record_step(struct engine *e, int index, enum step_status st, uint64_t ms, const char *detail);
+/* start step e->step, or end the run after the last */
+void step_next(struct engine *e);
+/* after confirmation: from now on a signal stops the run cleanly */
+void signals_start(struct engine *e);
+/* 1 if --yes, or the user answered y to "what in namespace NS?" */
+int confirm(struct engine *e, const char *what);
+
+/* --- batch.c: batches of reads, and oc failures ---------------------------------------- */
+
+/* what went wrong with the oc process, in words (without the command) */
+const char *oc_why(const struct engine *e, const struct proc_result *r, char *buf, size_t n);
+/* an oc process's status for reports: exit status, minus its signal, or 127 (not started) */
+int64_t oc_status(const struct proc_result *r);
+/* 1 and a message if the oc command did not succeed */
+int oc_failed(const struct engine *e, const struct args *cmd, const struct proc_result *r, char *msg, size_t n);
+/* a hint for a failed oc command, from what it printed */
+void hint_for(struct engine *e, const struct proc_result *r);
+/* set up b (its retry timers) for e; ctx is the owner's */
+void batch_init(struct engine *e, struct batch *b, void *ctx);
+/* close b's timers */
+void batch_close(struct batch *b);
+/* empty b: drop its reads and their documents */
+void batch_clear(struct batch *b);
+/* the run ends: no read of this batch runs again */
+void batch_cancel(struct batch *b);
+/* a read to add to the next batch; the caller fills the command */
+struct args *batch_add(struct batch *b, int parse);
+/* run the batch's reads concurrently; next(b) when all succeeded */
+void batch_start(struct batch *b, batch_fn next);
+/* take the parsed document of slot i out of the batch */
+json_t *batch_take(struct batch *b, int i);
+/* add a read of system dc number dc to the batch */
+void batch_add_dc(struct batch *b, int dc);
+/* add reads of the three system dcs, in order */
+void batch_add_dcs(struct batch *b);
+/* the label selector of a dc's RCs, into buf */
+const char *rc_selector(int dc, char *buf, size_t n);
+/* the label selector of a dc's pods, into buf */
+const char *pod_selector(int dc, char *buf, size_t n);
+/* add reads of the RCs and the pods of system dc number dc to the batch */
+void batch_add_rcs_pods(struct batch *b, int dc);
+/* add reads of dc, its RCs and its pods to the batch (slots 3k, 3k+1, 3k+2) */
+void batch_add_rollout(struct batch *b, int dc);
+
+/* --- rolloutwait.c: the wait for one dc's rollout ---------------------------------------- */
+
+/* a watch ended early or broke: 0 and the delay before starting it again, or -1 (stopped) */
+int64_t watch_ended(struct engine *e, struct watch *wt, struct proc_result *r, int *fails);
+/* stop following w's dc: watches, timers */
+void dcwait_end(struct dcwait *w);
+/* a failed rollout: 1 if a retry was queued (--retry-failed, earlier run), else stopped */
+int rollout_failed(struct dcwait *w, const struct rollout_view *rv, int earlier);
+/* a dcwait's batch failed: stop */
+void dcwait_list_failed(struct batch *b);
+/* the changes are made: start the waits of the current step's dcs */
+void dc_waits_start(struct engine *e);
+
+/* --- dcstep.c: the dc steps --------------------------------------------------------------- */
+
+/* forget the next dc step's dcs read ahead */
+void pre_clear(struct engine *e);
+/* while this step waits, read the dcs of the next dc step (next is its index) */
+void pre_start(struct engine *e, int next);
+/* the dc step at e->step (and the next with --parallel): decide, change, wait */
+void dc_step(struct engine *e);
+
+/* --- scaledown.c ------------------------------------------------------------------------ */
+
+/* wait until the dcs in e->dcset are done rolling out, then e->multi_next(e) */
+void multi_wait(struct engine *e);
+/* the scale-down command, after the preflight */
+void scale_down(struct engine *e);
+
+/* --- status.c --------------------------------------------------------------------------- */
+
+/* the status command, from the RCs and pods of each dc (b) and the preflight's reads */
+void status_read(struct batch *b);
+
+/* --- preflight.c ------------------------------------------------------------------------ */
+
+/* the reads of the preflight: the image stream, the dcs, and the rights to change them */
+void preflight_reads(struct engine *e);
+/* oc whoami and oc project -q read (no -n): take the namespace, then the preflight's reads */
+void preflight_identity(struct batch *b);
+
+#endif
