@@ -57,8 +57,10 @@ watch_calls() {
 }
 
 # the next dc's first change came after the old pods of the previous one were gone, and
-# a list of the pods (not a watch) ran between that moment and the change: a plain stream
-# never shows a deletion (scheduled times: the timeline against the call log)
+# a list of the pods (not a watch) ended between that moment and the change: a plain stream
+# never shows a deletion (scheduled times: the timeline against the call log; a call's t is
+# when oc-sim started, and a busy machine may start a list just before the pods go that
+# reads the state after, so its end is what counts)
 assert_gone_confirmed_by_list() {
 	local tl
 	tl=$("$SIM" sim timeline)
@@ -71,7 +73,7 @@ assert_gone_confirmed_by_list() {
 	jq -e -s --argjson tl "$tl" '
 		($tl.dcs["system-app"][0].old_pods_gone) as $gone
 		| ([.[] | select(.mutating and (.argv | index("dc/system-sidekiq")))][0].t) as $sk
-		| [.[] | select((.argv | index("pods")) and (.argv | index("-w") | not) and .t >= $gone and .t_end <= $sk)] | length >= 1' \
+		| [.[] | select((.argv | index("pods")) and (.argv | index("-w") | not) and .t_end >= $gone and .t_end <= $sk)] | length >= 1' \
 		"$OC_SIM_STATE/calls.jsonl"
 }
 
