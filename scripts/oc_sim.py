@@ -44,7 +44,7 @@ FLOAT_KEYS = ("rollout_seconds", "terminate_seconds", "trigger_lag_seconds",
               "slow_seconds")
 BOOL_KEYS = ("hook_crash", "logged_in", "unreachable")
 LIST_KEYS = ("fail_rollout", "double_trigger", "paused", "never_finish",
-             "forbidden_verbs")
+             "forbidden_verbs", "image_updates")
 DEFAULTS = {
     "rollout_seconds": 1.5,
     "terminate_seconds": 0.6,
@@ -74,6 +74,7 @@ DEFAULTS = {
     "bad_json_match": "",
     "watch_error": 0,
     "client_version": "4.x",
+    "image_updates": "",
 }
 CLIENT_VERSIONS = ("4.x", "4.2", "3.11")
 IMPORT_RESULTS = ("ok", "Unauthorized", "NotFound", "InternalError")
@@ -84,7 +85,7 @@ class SimError(Exception):
 
 
 def coerce_setting(key, value):
-    if key not in DEFAULTS and not key.startswith("replicas."):
+    if key not in DEFAULTS and not key.startswith("replicas.") and not key.startswith("import_result."):
         raise SimError("unknown setting %r" % key)
     if key in FLOAT_KEYS:
         try:
@@ -111,9 +112,11 @@ def coerce_setting(key, value):
         raise SimError("%s: not a boolean: %r" % (key, value))
     if key in LIST_KEYS:
         return ",".join(x.strip() for x in str(value).split(",") if x.strip())
-    if key == "import_result":
+    if key == "import_result" or key.startswith("import_result."):
+        if key.startswith("import_result.") and value == "":
+            return ""  # back to import_result
         if value not in IMPORT_RESULTS:
-            raise SimError("import_result must be one of %s" % ", ".join(IMPORT_RESULTS))
+            raise SimError("%s must be one of %s" % (key, ", ".join(IMPORT_RESULTS)))
         return value
     if key == "client_version":
         if value not in CLIENT_VERSIONS:
@@ -301,13 +304,14 @@ RTYPES = [
     RType("replicationcontrollers", "replicationcontroller", "", "ReplicationController", "v1",
           ["rc", "replicationcontroller", "replicationcontrollers"]),
     RType("pods", "pod", "", "Pod", "v1", ["po", "pod", "pods"]),
+    RType("configmaps", "configmap", "", "ConfigMap", "v1", ["cm", "configmap", "configmaps"]),
     # virtual, read-only
     RType("imagestreamtags", "imagestreamtag", "image.openshift.io", "ImageStreamTag",
           "image.openshift.io/v1", ["istag", "imagestreamtag", "imagestreamtags"]),
     RType("projects", "project", "project.openshift.io", "Project", "project.openshift.io/v1",
           ["project", "projects", "namespace", "namespaces", "ns"]),
 ]
-STORED = ("deploymentconfigs", "imagestreams", "replicationcontrollers", "pods")
+STORED = ("deploymentconfigs", "imagestreams", "replicationcontrollers", "pods", "configmaps")
 
 
 def rtype(name):
@@ -551,22 +555,40 @@ class Locked:
         return False
 
 
+# The state this process last read or wrote, with the bytes of state.json it came from.  An oc
+# call reads the state twice (its settings, then the world, each under the lock); when the
+# file still holds the same bytes the second read reuses the parsed state instead of parsing
+# it again (parsing is most of the cost of a call).  Only a state whose changes were saved,
+# or that was not changed, is kept: a Session that ends in an exception drops it.
+STATE_CACHE = {"d": None, "raw": None, "state": None}
+
+
 def load_state(d):
     p = os.path.join(d, "state.json")
     try:
-        with open(p) as f:
-            return json.load(f)
+        with open(p, "rb") as f:
+            raw = f.read()
     except FileNotFoundError:
         raise SimError("no simulated cluster in %s (run 'oc-sim sim init')" % d)
+    if STATE_CACHE["d"] == d and STATE_CACHE["raw"] == raw:
+        return STATE_CACHE["state"]
+    state = json.loads(raw)
+    STATE_CACHE.update(d=d, raw=raw, state=state)
+    return state
+
+
+def forget_state():
+    STATE_CACHE.update(d=None, raw=None, state=None)
 
 
 def save_state(d, state):
     p = os.path.join(d, "state.json")
     tmp = p + ".tmp.%d" % os.getpid()
-    data = json.dumps(state, separators=(",", ":"))  # one write: much faster than json.dump
-    with open(tmp, "w") as f:
+    data = json.dumps(state, separators=(",", ":")).encode()  # one write: much faster than json.dump
+    with open(tmp, "wb") as f:
         f.write(data)
     os.replace(tmp, p)
+    STATE_CACHE.update(d=d, raw=data, state=state)
 
 
 def journal_path(d):
@@ -714,6 +736,8 @@ class Session:
             if self.w is not None:
                 self.w.flush()
         finally:
+            if exc_type is not None:
+                forget_state()  # it may hold changes that were never saved
             self.lock.__exit__(exc_type, exc, tb)
         return False
 
@@ -722,37 +746,7 @@ class Session:
 # object builders
 
 APP_LABEL = "3scale-api-management"
-
-DC_SPECS = {
-    "system-app": {
-        "element": "app",
-        "containers": [
-            ("system-master", ["env", "TENANT_NAME=master", "PORT=3002", "container-entrypoint",
-                               "bundle", "exec", "unicorn", "-c", "config/unicorn.rb"], 3002, "master"),
-            ("system-provider", ["env", "TENANT_NAME=provider", "PORT=3000", "container-entrypoint",
-                                 "bundle", "exec", "unicorn", "-c", "config/unicorn.rb"], 3000, "provider"),
-            ("system-developer", ["env", "PORT=3001", "container-entrypoint", "bundle", "exec",
-                                  "unicorn", "-c", "config/unicorn.rb"], 3001, "developer"),
-        ],
-        "init": [],
-    },
-    "system-sidekiq": {
-        "element": "sidekiq",
-        "containers": [("system-sidekiq", ["rake", "sidekiq:worker", "RAILS_MAX_THREADS=25"], None, None)],
-        "init": [("check-svc", ["bash", "-c",
-                                "bundle exec sh -c \"until rake boot:redis && curl --output /dev/null "
-                                "--silent --fail --head http://system-master:3000/status; do sleep "
-                                "$SLEEP_SECONDS; done\""])],
-    },
-    "system-sphinx": {
-        "element": "sphinx",
-        "containers": [("system-sphinx", ["rake", "openshift:thinking_sphinx:start"], 9306, "sphinx")],
-        "init": [("system-master-svc", ["sh", "-c",
-                                        "until $(curl --output /dev/null --silent --fail --head "
-                                        "http://system-master:3000/status); do sleep $SLEEP_SECONDS; done"])],
-    },
-}
-DC_ORDER = ["system-app", "system-sidekiq", "system-sphinx"]
+SUPERDOMAIN = "apps.sim.example.com"  # the template's WILDCARD_DOMAIN
 
 
 def make_container(name, args, port, portname, image, init=False):
@@ -781,16 +775,290 @@ def make_container(name, args, port, portname, image, init=False):
     return c
 
 
+def _env(name, value=None, secret=None, cm=None, key=None):
+    if secret:
+        return {"name": name, "valueFrom": {"secretKeyRef": {"key": key, "name": secret}}}
+    if cm:
+        return {"name": name, "valueFrom": {"configMapKeyRef": {"key": key, "name": cm}}}
+    return {"name": name, "value": value}
+
+
+def _ctr(name, command=None, args=None, env=None, ports=(), limits=None, requests=None, probe=None,
+         pull="IfNotPresent"):
+    """A container of amp.yml (3scale-2.10.0-GA), abbreviated; the image is set by make_dc."""
+    c = {"image": None, "imagePullPolicy": pull, "name": name, "resources": {},
+         "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"}
+    if command:
+        c["command"] = command
+    if args:
+        c["args"] = args
+    if env:
+        c["env"] = env
+    if ports:
+        c["ports"] = [dict({"containerPort": p, "protocol": "TCP"}, **({"name": n} if n else {}))
+                      for p, n in ports]
+    if limits:
+        c["resources"]["limits"] = limits
+    if requests:
+        c["resources"]["requests"] = requests
+    if probe:
+        c["readinessProbe"] = probe
+    return c
+
+
+def _http_probe(path, port, delay):
+    return {"failureThreshold": 3, "httpGet": {"path": path, "port": port, "scheme": "HTTP"},
+            "initialDelaySeconds": delay, "periodSeconds": 10, "successThreshold": 1, "timeoutSeconds": 5}
+
+
+def _exec_probe(cmd, delay):
+    return {"exec": {"command": cmd}, "failureThreshold": 3, "initialDelaySeconds": delay,
+            "periodSeconds": 30, "successThreshold": 1, "timeoutSeconds": 5}
+
+
+def _wait_init(name, command, env=()):
+    return _ctr(name, command=command, env=list(env) + [_env("SLEEP_SECONDS", "1")])
+
+
+_MASTER_SVC = ["sh", "-c", "until $(curl --output /dev/null --silent --fail --head "
+               "http://system-master:3000/status); do sleep $SLEEP_SECONDS; done"]
+_BACKEND_ENV = [_env("CONFIG_REDIS_PROXY", secret="backend-redis", key="REDIS_STORAGE_URL"),
+                _env("CONFIG_QUEUES_MASTER_NAME", secret="backend-redis", key="REDIS_QUEUES_URL"),
+                _env("RACK_ENV", cm="backend-environment", key="RACK_ENV")]
+_REDIS_CHECK = ["/opt/app/entrypoint.sh", "sh", "-c",
+                "until rake connectivity:redis_storage_queue_check; do sleep $SLEEP_SECONDS; done"]
+_REDIS_ARGS = ["/etc/redis.d/redis.conf", "--daemonize", "no"]
+_REDIS_CMD = ["/opt/rh/rh-redis32/root/usr/bin/redis-server"]
+_REDIS_PROBE = _exec_probe(["container-entrypoint", "bash", "-c",
+                            "redis-cli set liveness-probe \"`date`\" | grep OK"], 10)
+
+
+def _apicast_env(env, loader, cache):
+    return [_env("THREESCALE_PORTAL_ENDPOINT", secret="system-master-apicast", key="PROXY_CONFIGS_ENDPOINT"),
+            _env("BACKEND_ENDPOINT_OVERRIDE", secret="backend-listener", key="service_endpoint"),
+            _env("APICAST_MANAGEMENT_API", cm="apicast-environment", key="APICAST_MANAGEMENT_API"),
+            _env("APICAST_CONFIGURATION_LOADER", loader), _env("APICAST_CONFIGURATION_CACHE", cache),
+            _env("THREESCALE_DEPLOYMENT_ENV", env)]
+
+
+_ZYNC_ENV = [_env("RAILS_LOG_TO_STDOUT", "true"), _env("RAILS_ENV", "production"),
+             _env("DATABASE_URL", secret="zync", key="DATABASE_URL"),
+             _env("SECRET_KEY_BASE", secret="zync", key="SECRET_KEY_BASE"),
+             _env("ZYNC_AUTHENTICATION_TOKEN", secret="zync", key="ZYNC_AUTHENTICATION_TOKEN")]
+_PROMETHEUS = {"prometheus.io/port": "9421", "prometheus.io/scrape": "true"}
+
+# The image streams of the install (procedures.md §1), in the table's order:
+# name -> (threescale_component label, stream display name, 2.9 image, 2.9 tag display name).
+# The database-type streams keep the same image name from 2.9 to 2.10.
+STREAMS = {
+    "amp-system": ("system", "AMP System", "registry.redhat.io/3scale-amp2/system-rhel7:3scale2.9",
+                   "AMP system 2.9"),
+    "amp-apicast": ("apicast", "AMP APIcast",
+                    "registry.redhat.io/3scale-amp2/apicast-gateway-rhel8:3scale2.9", "AMP APIcast 2.9"),
+    "amp-backend": ("backend", "AMP backend", "registry.redhat.io/3scale-amp2/backend-rhel7:3scale2.9",
+                    "AMP Backend 2.9"),
+    "amp-zync": ("zync", "AMP Zync", "registry.redhat.io/3scale-amp2/zync-rhel7:3scale2.9", "AMP Zync 2.9"),
+    "system-memcached": ("system", "System Memcached",
+                         "registry.redhat.io/3scale-amp2/memcached-rhel7:3scale2.9", "System 2.9 Memcached"),
+    "zync-database-postgresql": ("system", "Zync database PostgreSQL",
+                                 "registry.redhat.io/rhscl/postgresql-10-rhel7", "Zync 2.9 PostgreSQL"),
+    "backend-redis": ("backend", "Backend Redis", "registry.redhat.io/rhscl/redis-32-rhel7:3.2",
+                      "Backend 2.9 Redis"),
+    "system-redis": ("system", "System Redis", "registry.redhat.io/rhscl/redis-32-rhel7:3.2", "System 2.9 Redis"),
+    "system-mysql": ("system", "System MySQL", "registry.redhat.io/rhscl/mysql-57-rhel7:5.7", "System 2.9 MySQL"),
+    "system-postgresql": ("system", "System PostgreSQL", "registry.redhat.io/rhscl/postgresql-10-rhel7",
+                          "System 2.9 PostgreSQL"),
+}
+
+# The dcs of the install (procedures.md §1), modelled on amp/amp.yml of 3scale-2.10.0-GA
+# (system-postgresql on amp-postgresql.yml).  trigger: the image trigger's containerNames,
+# as the guide's --containers list; element: threescale_component_element (zync and zync-que
+# have none); tmpl_component: whether the pod template carries threescale_component
+# (zync-que's does not); needs: the variant the dc exists in.
+DC_SPECS = {
+    "system-app": {
+        "stream": "amp-system", "component": "system", "element": "app", "timeout": 1200,
+        "trigger": ["system-master", "system-developer", "system-provider"],
+        "containers": [
+            make_container("system-master", ["env", "TENANT_NAME=master", "PORT=3002", "container-entrypoint",
+                                             "bundle", "exec", "unicorn", "-c", "config/unicorn.rb"],
+                           3002, "master", None),
+            make_container("system-provider", ["env", "TENANT_NAME=provider", "PORT=3000",
+                                               "container-entrypoint", "bundle", "exec", "unicorn", "-c",
+                                               "config/unicorn.rb"], 3000, "provider", None),
+            make_container("system-developer", ["env", "PORT=3001", "container-entrypoint", "bundle", "exec",
+                                                "unicorn", "-c", "config/unicorn.rb"], 3001, "developer", None),
+        ],
+        "init": [],
+    },
+    "system-sidekiq": {
+        "stream": "amp-system", "component": "system", "element": "sidekiq",
+        "trigger": ["system-sidekiq", "check-svc"],
+        "containers": [make_container("system-sidekiq", ["rake", "sidekiq:worker", "RAILS_MAX_THREADS=25"],
+                                      None, None, None)],
+        "init": [make_container("check-svc", ["bash", "-c",
+                                              "bundle exec sh -c \"until rake boot:redis && curl --output "
+                                              "/dev/null --silent --fail --head http://system-master:3000/status; "
+                                              "do sleep $SLEEP_SECONDS; done\""], None, None, None, init=True)],
+    },
+    "system-sphinx": {
+        "stream": "amp-system", "component": "system", "element": "sphinx",
+        "trigger": ["system-sphinx", "system-master-svc"],
+        "containers": [make_container("system-sphinx", ["rake", "openshift:thinking_sphinx:start"], 9306,
+                                      "sphinx", None)],
+        "init": [make_container("system-master-svc", _MASTER_SVC, None, None, None, init=True)],
+    },
+    "apicast-staging": {
+        "stream": "amp-apicast", "component": "apicast", "element": "staging", "timeout": 1800,
+        "trigger": ["apicast-staging"], "tmpl_annotations": _PROMETHEUS,
+        "containers": [_ctr("apicast-staging", env=_apicast_env("staging", "lazy", "0"),
+                            ports=[(8080, None), (8090, None), (9421, "metrics")],
+                            limits={"cpu": "100m", "memory": "128Mi"}, requests={"cpu": "50m", "memory": "64Mi"},
+                            probe=_http_probe("/status/ready", 8090, 15))],
+        "init": [],
+    },
+    "apicast-production": {
+        "stream": "amp-apicast", "component": "apicast", "element": "production", "timeout": 1800,
+        "trigger": ["apicast-production", "system-master-svc"], "tmpl_annotations": _PROMETHEUS,
+        "containers": [_ctr("apicast-production", env=_apicast_env("production", "boot", "300"),
+                            ports=[(8080, None), (8090, None), (9421, "metrics")],
+                            limits={"cpu": "1", "memory": "128Mi"}, requests={"cpu": "500m", "memory": "64Mi"},
+                            probe=_http_probe("/status/ready", 8090, 15))],
+        "init": [_wait_init("system-master-svc", _MASTER_SVC)],
+    },
+    "backend-listener": {
+        "stream": "amp-backend", "component": "backend", "element": "listener",
+        "trigger": ["backend-listener"],
+        "containers": [_ctr("backend-listener", args=["bin/3scale_backend", "start", "-e", "production", "-p",
+                                                      "3000", "-x", "/dev/stdout"],
+                            env=_BACKEND_ENV + [_env("PUMA_WORKERS", "16")], ports=[(3000, None)],
+                            limits={"cpu": "1", "memory": "700Mi"}, requests={"cpu": "500m", "memory": "550Mi"},
+                            probe=_http_probe("/status", 3000, 30))],
+        "init": [],
+    },
+    "backend-worker": {
+        "stream": "amp-backend", "component": "backend", "element": "worker", "timeout": 1200,
+        "trigger": ["backend-worker", "backend-redis-svc"],
+        "containers": [_ctr("backend-worker", args=["bin/3scale_backend_worker", "run"], env=_BACKEND_ENV,
+                            limits={"cpu": "1", "memory": "300Mi"}, requests={"cpu": "150m", "memory": "50Mi"})],
+        "init": [_wait_init("backend-redis-svc", _REDIS_CHECK, _BACKEND_ENV)],
+    },
+    "backend-cron": {
+        "stream": "amp-backend", "component": "backend", "element": "cron", "timeout": 1200,
+        "trigger": ["backend-cron", "backend-redis-svc"],
+        "containers": [_ctr("backend-cron", args=["backend-cron"], env=_BACKEND_ENV,
+                            limits={"cpu": "150m", "memory": "80Mi"}, requests={"cpu": "50m", "memory": "40Mi"})],
+        "init": [_wait_init("backend-redis-svc", _REDIS_CHECK, _BACKEND_ENV)],
+    },
+    "zync": {
+        "stream": "amp-zync", "component": "zync", "element": None,
+        "trigger": ["zync", "zync-db-svc"],
+        "annotations": {"prometheus.io/port": "9393", "prometheus.io/scrape": "true"},
+        "containers": [_ctr("zync", env=_ZYNC_ENV, ports=[(8080, None)],
+                            limits={"cpu": "1", "memory": "512Mi"}, requests={"cpu": "150m", "memory": "250M"},
+                            probe=_http_probe("/status/ready", 8080, 100))],
+        "init": [_wait_init("zync-db-svc", ["bash", "-c", "bundle exec sh -c \"until rake boot:db; do sleep "
+                                            "$SLEEP_SECONDS; done\""],
+                            [_env("DATABASE_URL", secret="zync", key="DATABASE_URL")])],
+    },
+    "zync-que": {
+        "stream": "amp-zync", "component": "zync", "element": None, "tmpl_component": False,
+        "trigger": ["que"], "service_account": "zync-que-sa",
+        "tmpl_annotations": {"prometheus.io/port": "9394", "prometheus.io/scrape": "true"},
+        "containers": [_ctr("que", command=["/usr/bin/bash"], args=["-c", "bundle exec rake 'que[--worker-count 10]'"],
+                            env=_ZYNC_ENV, ports=[(9394, "metrics")], pull="Always",
+                            limits={"cpu": "1", "memory": "512Mi"}, requests={"cpu": "250m", "memory": "250M"})],
+        "init": [],
+    },
+    "system-memcache": {
+        "stream": "system-memcached", "component": "system", "element": "memcache",
+        "trigger": ["memcache"],
+        "containers": [_ctr("memcache", command=["memcached", "-m", "64"], ports=[(11211, None)],
+                            limits={"cpu": "250m", "memory": "96Mi"}, requests={"cpu": "50m", "memory": "64Mi"},
+                            probe=_exec_probe(["sh", "-c", "echo version | nc $HOSTNAME 11211 | grep VERSION"], 10))],
+        "init": [],
+    },
+    "zync-database": {
+        "stream": "zync-database-postgresql", "component": "zync", "element": "database",
+        "trigger": ["postgresql"],
+        "containers": [_ctr("postgresql", env=[_env("POSTGRESQL_USER", "zync"),
+                                               _env("POSTGRESQL_PASSWORD", secret="zync", key="ZYNC_DATABASE_PASSWORD"),
+                                               _env("POSTGRESQL_DATABASE", "zync_production")],
+                            ports=[(5432, None)], limits={"cpu": "250m", "memory": "2G"},
+                            requests={"cpu": "50m", "memory": "250M"},
+                            probe=_exec_probe(["/bin/sh", "-i", "-c", "psql -h 127.0.0.1 -U zync -q -d "
+                                               "zync_production -c 'SELECT 1'"], 5))],
+        "init": [],
+    },
+    "backend-redis": {
+        "stream": "backend-redis", "component": "backend", "element": "redis", "needs": ("redis", "internal"),
+        "trigger": ["backend-redis"],
+        "containers": [_ctr("backend-redis", command=_REDIS_CMD, args=_REDIS_ARGS, probe=_REDIS_PROBE,
+                            limits={"cpu": "2", "memory": "32Gi"}, requests={"cpu": "1", "memory": "1Gi"})],
+        "init": [],
+    },
+    "system-redis": {
+        "stream": "system-redis", "component": "system", "element": "redis", "needs": ("redis", "internal"),
+        "trigger": ["system-redis"],
+        "containers": [_ctr("system-redis", command=_REDIS_CMD, args=_REDIS_ARGS, probe=_REDIS_PROBE,
+                            limits={"cpu": "500m", "memory": "32Gi"}, requests={"cpu": "150m", "memory": "256Mi"})],
+        "init": [],
+    },
+    "system-mysql": {
+        "stream": "system-mysql", "component": "system", "element": "mysql",
+        "needs": ("system_database", "mysql"), "trigger": ["system-mysql"],
+        "containers": [_ctr("system-mysql", env=[_env("MYSQL_USER", secret="system-database", key="DB_USER"),
+                                                 _env("MYSQL_PASSWORD", secret="system-database", key="DB_PASSWORD"),
+                                                 _env("MYSQL_DATABASE", "system"),
+                                                 _env("MYSQL_LOWER_CASE_TABLE_NAMES", "1")],
+                            ports=[(3306, None)], limits={"memory": "2Gi"}, requests={"cpu": "250m", "memory": "512Mi"},
+                            probe=_exec_probe(["/bin/sh", "-i", "-c", "MYSQL_PWD=\"$MYSQL_PASSWORD\" mysql -h "
+                                               "127.0.0.1 -u $MYSQL_USER -D $MYSQL_DATABASE -e 'SELECT 1'"], 10))],
+        "init": [],
+    },
+    "system-postgresql": {
+        "stream": "system-postgresql", "component": "system", "element": "postgresql",
+        "needs": ("system_database", "postgresql"), "trigger": ["system-postgresql"],
+        "containers": [_ctr("system-postgresql",
+                            env=[_env("POSTGRESQL_USER", secret="system-database", key="DB_USER"),
+                                 _env("POSTGRESQL_PASSWORD", secret="system-database", key="DB_PASSWORD"),
+                                 _env("POSTGRESQL_DATABASE", "system")],
+                            ports=[(5432, None)], limits={"memory": "2Gi"}, requests={"cpu": "250m", "memory": "512Mi"},
+                            probe=_exec_probe(["/bin/sh", "-c", "psql -h 127.0.0.1 -U $POSTGRESQL_USER -q -d "
+                                               "$POSTGRESQL_DATABASE -c 'SELECT 1'"], 10))],
+        "init": [],
+    },
+}
+# the guide's order (procedures.md §1)
+DC_ORDER = ["system-app", "system-sidekiq", "system-sphinx", "apicast-staging", "apicast-production",
+            "backend-listener", "backend-worker", "backend-cron", "zync", "zync-que", "system-memcache",
+            "zync-database", "backend-redis", "system-redis", "system-mysql", "system-postgresql"]
+SYSTEM_DATABASES = ("mysql", "postgresql", "external")
+REDIS_VARIANTS = ("internal", "external")
+
+
+def install_dcs(database, system_database, redis):
+    """The dcs of a variant, in the guide's order: Oracle has no system database dc."""
+    variant = {"system_database": "oracle" if database == "oracle" else system_database, "redis": redis}
+    return [n for n in DC_ORDER
+            if "needs" not in DC_SPECS[n] or variant[DC_SPECS[n]["needs"][0]] == DC_SPECS[n]["needs"][1]]
+
+
 def make_dc(w, name, image, tag_name, replicas, t):
     spec = DC_SPECS[name]
-    labels = {"app": APP_LABEL, "threescale_component": "system",
-              "threescale_component_element": spec["element"]}
+    labels = {"app": APP_LABEL, "threescale_component": spec["component"]}
+    if spec.get("element"):
+        labels["threescale_component_element"] = spec["element"]
     tlabels = dict(labels)
+    if spec.get("tmpl_component") is False:
+        tlabels.pop("threescale_component")
     tlabels["deploymentConfig"] = name
-    containers = [make_container(n, a, p, pn, image) for (n, a, p, pn) in spec["containers"]]
-    inits = [make_container(n, a, None, None, image, init=True) for (n, a) in spec["init"]]
+    containers = copy.deepcopy(spec["containers"])
+    inits = copy.deepcopy(spec["init"])
+    for c in containers + inits:
+        c["image"] = image
     rolling = {"intervalSeconds": 1, "maxSurge": "25%", "maxUnavailable": "25%",
-               "timeoutSeconds": 1200 if name == "system-app" else 600,
+               "timeoutSeconds": spec.get("timeout", 600),
                "updatePeriodSeconds": 1}
     if name == "system-app":
         rolling["pre"] = {"execNewPod": {"command": ["bash", "-c", "bundle exec rake boot openshift:deploy"],
@@ -798,32 +1066,35 @@ def make_dc(w, name, image, tag_name, replicas, t):
                                          "env": [{"name": "AMP_RELEASE", "value": "2.9"}],
                                          "volumes": ["system-storage"]},
                           "failurePolicy": "Retry"}
-    names = [c["name"] for c in containers] + [c["name"] for c in inits]
-    if name == "system-app":
-        names = ["system-master", "system-developer", "system-provider"]
+    sa = spec.get("service_account", "amp")
     pod_spec = {"containers": containers, "dnsPolicy": "ClusterFirst", "restartPolicy": "Always",
                 "schedulerName": "default-scheduler", "securityContext": {},
-                "serviceAccount": "amp", "serviceAccountName": "amp",
+                "serviceAccount": sa, "serviceAccountName": sa,
                 "terminationGracePeriodSeconds": 30}
     if inits:
         pod_spec["initContainers"] = inits
+    tmeta = {"creationTimestamp": None, "labels": tlabels}
+    if spec.get("tmpl_annotations"):
+        tmeta["annotations"] = dict(spec["tmpl_annotations"])
+    md = {"name": name, "namespace": w.ns, "labels": labels, "generation": 2}
+    if spec.get("annotations"):
+        md["annotations"] = dict(spec["annotations"])
     dc = {
         "apiVersion": "apps.openshift.io/v1",
         "kind": "DeploymentConfig",
-        "metadata": {"name": name, "namespace": w.ns, "labels": labels, "generation": 2},
+        "metadata": md,
         "spec": {
             "replicas": replicas,
             "revisionHistoryLimit": 10,
             "selector": {"deploymentConfig": name},
             "strategy": {"activeDeadlineSeconds": 21600, "resources": {},
                          "rollingParams": rolling, "type": "Rolling"},
-            "template": {"metadata": {"creationTimestamp": None, "labels": tlabels},
-                         "spec": pod_spec},
+            "template": {"metadata": tmeta, "spec": pod_spec},
             "test": False,
             "triggers": [
                 {"type": "ConfigChange"},
                 {"type": "ImageChange",
-                 "imageChangeParams": {"automatic": True, "containerNames": names,
+                 "imageChangeParams": {"automatic": True, "containerNames": list(spec["trigger"]),
                                        "from": {"kind": "ImageStreamTag", "name": tag_name},
                                        "lastTriggeredImage": image}},
             ],
@@ -936,15 +1207,17 @@ def make_app_pod(w, dcname, rc, t):
     labels = dict(tmpl["metadata"].get("labels", {}))
     labels["deploymentconfig"] = dcname
     labels["deployment"] = rcname
+    annotations = dict(tmpl["metadata"].get("annotations") or {})
+    annotations.update({
+        "openshift.io/deployment-config.latest-version":
+            rc["metadata"]["annotations"]["openshift.io/deployment-config.latest-version"],
+        "openshift.io/deployment-config.name": dcname,
+        "openshift.io/deployment.name": rcname,
+        "openshift.io/scc": "restricted"})
     pod = {"apiVersion": "v1", "kind": "Pod",
            "metadata": {"name": name, "generateName": rcname + "-", "namespace": w.ns,
                         "labels": labels,
-                        "annotations": {
-                            "openshift.io/deployment-config.latest-version":
-                                rc["metadata"]["annotations"]["openshift.io/deployment-config.latest-version"],
-                            "openshift.io/deployment-config.name": dcname,
-                            "openshift.io/deployment.name": rcname,
-                            "openshift.io/scc": "restricted"},
+                        "annotations": annotations,
                         "ownerReferences": [owner_ref("v1", "ReplicationController", rc)],
                         "uid": str(uuid.uuid4())},
            "spec": copy.deepcopy(tmpl["spec"]),
@@ -1008,16 +1281,22 @@ def make_hook_pod(w, rc, phase, t, crash=False):
     return w.create("pods", pod, t)
 
 
+def template_hash(tmpl):
+    """What state.json keeps of the pod template an RC was made from (a copy would be a
+    tenth of the state): enough to tell whether the dc's template changed since."""
+    return digest(json.dumps(tmpl, sort_keys=True, separators=(",", ":")))
+
+
 def make_rc(w, dc, version, t, phase="New"):
     name = dc["metadata"]["name"]
     rcname = "%s-%d" % (name, version)
     tmpl = copy.deepcopy(dc["spec"]["template"])
     tmpl["metadata"]["labels"]["deployment"] = rcname
     tmpl["metadata"]["labels"]["deploymentconfig"] = name
-    tmpl["metadata"]["annotations"] = {
+    tmpl["metadata"]["annotations"] = dict(tmpl["metadata"].get("annotations") or {}, **{
         "openshift.io/deployment-config.latest-version": str(version),
         "openshift.io/deployment-config.name": name,
-        "openshift.io/deployment.name": rcname}
+        "openshift.io/deployment.name": rcname})
     labels = dict(dc["spec"]["template"]["metadata"].get("labels", {}))
     labels.update(dc["metadata"].get("labels", {}))
     labels["openshift.io/deployment-config.name"] = name
@@ -1038,33 +1317,47 @@ def make_rc(w, dc, version, t, phase="New"):
                        "uid": str(uuid.uuid4())},
           "spec": {"replicas": 0, "selector": selector, "template": tmpl},
           "status": {"replicas": 0, "observedGeneration": 1}}
-    w.s["templates"][rcname] = copy.deepcopy(dc["spec"]["template"])
+    w.s["templates"][rcname] = template_hash(dc["spec"]["template"])
     return w.create("replicationcontrollers", rc, t)
 
 
-def make_imagestream(w, t, database, oracle_image):
+def make_imagestream(w, t, name, database, oracle_image):
     ns = w.ns
-    src29 = "registry.redhat.io/3scale-amp2/system-rhel7:3scale2.9"
+    component, display, src29, tag_display = STREAMS[name]
     is_ = {"apiVersion": "image.openshift.io/v1", "kind": "ImageStream",
-           "metadata": {"name": "amp-system", "namespace": ns, "generation": 2,
-                        "labels": {"app": APP_LABEL, "threescale_component": "system"},
-                        "annotations": {"openshift.io/display-name": "AMP system",
+           "metadata": {"name": name, "namespace": ns, "generation": 2,
+                        "labels": {"app": APP_LABEL, "threescale_component": component},
+                        "annotations": {"openshift.io/display-name": display,
                                         "openshift.io/image.dockerRepositoryCheck": ts(t)}},
            "spec": {"lookupPolicy": {"local": False},
-                    "tags": [{"annotations": {"openshift.io/display-name": "AMP system 2.9"},
+                    "tags": [{"annotations": {"openshift.io/display-name": tag_display},
                               "from": {"kind": "DockerImage", "name": src29},
                               "generation": 2, "importPolicy": {}, "name": "2.9",
                               "referencePolicy": {"type": "Source"}}]},
-           "status": {"dockerImageRepository": "%s/%s/amp-system" % (INTERNAL_REGISTRY, ns),
+           "status": {"dockerImageRepository": "%s/%s/%s" % (INTERNAL_REGISTRY, ns, name),
                       "tags": [{"tag": "2.9", "items": [
                           {"created": ts(t), "dockerImageReference": docker_ref(src29),
                            "generation": 2, "image": "sha256:" + digest(src29)}]}]}}
-    if database == "oracle":
+    if database == "oracle" and name == "amp-system":
         for tag, present in (("2.9-oracle", True), ("2.10-oracle", oracle_image)):
             if present:
                 is_["status"]["tags"].append({"tag": tag, "items": [built_item(ns, tag, t, 2)]})
         is_["status"]["tags"].sort(key=lambda x: x["tag"])
     return w.create("imagestreams", is_, t)
+
+
+def make_configmap(w, t):
+    """system-environment, as amp.yml has it, with the 2.9 release number."""
+    cm = {"apiVersion": "v1", "kind": "ConfigMap",
+          "metadata": {"name": "system-environment", "namespace": w.ns,
+                       "labels": {"app": APP_LABEL, "threescale_component": "system"}},
+          "data": {"AMP_RELEASE": "2.9", "APICAST_REGISTRY_URL": "http://apicast-staging:8090/policies",
+                   "FORCE_SSL": "true", "PROVIDER_PLAN": "enterprise", "RAILS_ENV": "production",
+                   "RAILS_LOG_LEVEL": "info", "RAILS_LOG_TO_STDOUT": "true",
+                   "SSL_CERT_DIR": "/etc/pki/tls/certs", "THINKING_SPHINX_PORT": "9306",
+                   "THREESCALE_SANDBOX_PROXY_OPENSSL_VERIFY_MODE": "VERIFY_NONE",
+                   "THREESCALE_SUPERDOMAIN": SUPERDOMAIN}}
+    return w.create("configmaps", cm, t)
 
 
 def built_item(ns, tag, t, gen):
@@ -1074,26 +1367,33 @@ def built_item(ns, tag, t, gen):
             "generation": gen, "image": "sha256:" + digest(src)}
 
 
-def init_world(d, ns, database, oracle_image, overrides):
+def init_world(d, ns, database, oracle_image, overrides, system_database="mysql", redis="internal"):
     now = time.time()
     settings = dict(DEFAULTS)
     settings["project"] = ns
     for k, v in overrides:
         settings[k] = coerce_setting(k, v)
+    dcs = install_dcs(database, system_database, redis)
     state = {"version": 1, "ns": ns, "database": database, "settings": settings,
+             "system_database": "none" if database == "oracle" else system_database, "redis": redis,
              "rv": 100000, "seq": 0, "run_seq": 0, "mut_count": 0, "initialized": now,
              "timeline": {"imports": {}, "dcs": {}}, "trig_changed": {},
              "objects": {k: {} for k in STORED}, "events": [], "runs": {}, "templates": {}}
     w = World(state, now, d)
     base = now - 86400
     w.t = base
-    is_ = make_imagestream(w, base, database, oracle_image)
-    tagname = "2.9-oracle" if database == "oracle" else "2.9"
-    ref = resolve_tag(w, is_, tagname)
+    streams = {}
+    for name in STREAMS:
+        if name == "amp-system" or any(DC_SPECS[n]["stream"] == name for n in dcs):
+            streams[name] = make_imagestream(w, base, name, database, oracle_image)
+    make_configmap(w, base)
     paused = list_setting(settings, "paused")
-    for name in DC_ORDER:
+    for name in dcs:
+        stream = DC_SPECS[name]["stream"]
+        tagname = "2.9-oracle" if database == "oracle" and stream == "amp-system" else "2.9"
+        ref = resolve_tag(w, streams[stream], tagname)
         reps = settings.get("replicas." + name, settings["replicas"])
-        dc = make_dc(w, name, ref, "amp-system:" + tagname, reps, base)
+        dc = make_dc(w, name, ref, "%s:%s" % (stream, tagname), reps, base)
         if name in paused:
             dc["spec"]["paused"] = True
         rc = make_rc(w, dc, 1, base + 1, phase="Complete")
@@ -1120,14 +1420,22 @@ def tl(w):
     return w.s.setdefault("timeline", {"imports": {}, "dcs": {}})
 
 
-def tl_import_start(w, tag, gen):
-    tl(w)["imports"][tag] = {"generation": gen, "started": w.t, "finished": None, "result": None}
+def tl_import_key(isname, tag):
+    """amp-system's imports are keyed by the tag alone (as before the other streams were
+    simulated), every other stream's by STREAM:TAG."""
+    return tag if isname == "amp-system" else "%s:%s" % (isname, tag)
 
 
-def tl_import_end(w, tag, gen, result):
-    e = tl(w)["imports"].get(tag)
+def tl_import_start(w, isname, tag, gen):
+    tl(w)["imports"][tl_import_key(isname, tag)] = {"generation": gen, "started": w.t, "finished": None,
+                                                     "result": None}
+
+
+def tl_import_end(w, isname, tag, gen, result):
+    key = tl_import_key(isname, tag)
+    e = tl(w)["imports"].get(key)
     if e is None or e.get("generation") != gen:
-        e = tl(w)["imports"][tag] = {"generation": gen, "started": w.t}
+        e = tl(w)["imports"][key] = {"generation": gen, "started": w.t}
     e["finished"] = w.t
     e["result"] = result
 
@@ -1632,6 +1940,15 @@ def status_tag(is_, tag, create=True):
     return st
 
 
+UPDATED_SUFFIX = "#updated"
+
+
+def import_result_for(w, isname):
+    """The outcome of an import of stream isname scheduled now: import_result.<stream>,
+    else import_result."""
+    return w.settings.get("import_result." + isname) or w.setting("import_result")
+
+
 def do_import(w, is_, tag, gen, result):
     spec = None
     for t in is_["spec"].get("tags", []) or []:
@@ -1644,8 +1961,14 @@ def do_import(w, is_, tag, gen, result):
     item = None
     if result == "ok":
         if frm.get("kind") == "DockerImage":
-            item = {"created": ts(w.t), "dockerImageReference": docker_ref(src), "generation": gen,
-                    "image": "sha256:" + (src.split("@sha256:", 1)[1] if "@sha256:" in src else digest(src))}
+            if "@sha256:" in src:
+                dig = src.split("@sha256:", 1)[1]
+            elif is_["metadata"]["name"] in list_setting(w.settings, "image_updates"):
+                dig = digest(src + UPDATED_SUFFIX)  # the registry has a newer image under that name
+            else:
+                dig = digest(src)
+            item = {"created": ts(w.t), "dockerImageReference": "%s@sha256:%s" % (split_image(src)[0], dig),
+                    "generation": gen, "image": "sha256:" + dig}
         elif frm.get("kind") == "ImageStreamTag":
             other = src if ":" in src else "%s:%s" % (is_["metadata"]["name"], src)
             oname, otag = other.split(":", 1)
@@ -1670,7 +1993,7 @@ def do_import(w, is_, tag, gen, result):
                              "message": IMPORT_MESSAGES.get(result, "%s") % src,
                              "generation": gen, "lastTransitionTime": ts(w.t)}]
     w.touch("imagestreams", is_)
-    tl_import_end(w, tag, gen, "ok" if item is not None else result)
+    tl_import_end(w, is_["metadata"]["name"], tag, gen, "ok" if item is not None else result)
     if item is not None:
         schedule_trigger_checks(w, is_["metadata"]["name"], tag)
     return st
@@ -1710,7 +2033,7 @@ def maybe_resume_rollout(w, dcname):
     rc = latest_rc(w, dc)
     if rc is None or in_progress(rc):
         return
-    if w.s["templates"].get(rc["metadata"]["name"]) != dc["spec"]["template"]:
+    if w.s["templates"].get(rc["metadata"]["name"]) != template_hash(dc["spec"]["template"]):
         start_rollout(w, dcname, {"message": "config change", "causes": [{"type": "ConfigChange"}]})
 
 
@@ -1847,6 +2170,79 @@ def merge_patch(doc, patch):
         else:
             out[k] = merge_patch(out.get(k), v)
     return out
+
+
+# strategic merge patch (oc patch without --type): maps merge as in a merge patch; the list
+# fields that have a patchMergeKey merge item by item on that key (the original's order, new
+# items appended; {"$patch": "delete"} drops one, {"$patch": "replace"} replaces the list);
+# every other list is replaced.  The keys: k8s.io/api PodSpec and Container, openshift/api
+# ImageStreamSpec.tags.
+POD_SPEC_MERGE_KEYS = {"containers": "name", "initContainers": "name", "volumes": "name",
+                       "imagePullSecrets": "name"}
+CONTAINER_MERGE_KEYS = {"env": "name", "volumeMounts": "mountPath", "ports": "containerPort"}
+
+
+def go_fmt(v):
+    """A decoded JSON value as Go's %v prints it (for the texts of strategic merge errors)."""
+    if isinstance(v, dict):
+        return "map[%s]" % " ".join("%s:%s" % (k, go_fmt(v[k])) for k in sorted(v))
+    if isinstance(v, list):
+        return "[%s]" % " ".join(go_fmt(x) for x in v)
+    if v is None:
+        return "<nil>"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v == int(v):
+        return str(int(v))
+    return str(v)
+
+
+def _merge_key(kind, path, key):
+    parent = path[-1] if path else None
+    if parent == "spec" and key in POD_SPEC_MERGE_KEYS:
+        return POD_SPEC_MERGE_KEYS[key]
+    if parent in ("containers", "initContainers") and key in CONTAINER_MERGE_KEYS:
+        return CONTAINER_MERGE_KEYS[key]
+    if kind == "ImageStream" and path == ("spec",) and key == "tags":
+        return "name"
+    return None
+
+
+def strategic_merge(doc, patch, kind, path=()):
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    if patch.get("$patch") == "replace":
+        return dict((k, copy.deepcopy(v)) for k, v in patch.items() if k != "$patch")
+    out = copy.deepcopy(doc) if isinstance(doc, dict) else {}
+    for k, v in patch.items():
+        if k.startswith("$"):
+            continue  # $setElementOrder, $retainKeys: not modelled
+        mk = _merge_key(kind, path, k)
+        if v is None or (isinstance(v, dict) and v.get("$patch") == "delete"):
+            out.pop(k, None)
+        elif mk and isinstance(v, list):
+            out[k] = _merge_list(out.get(k), v, mk, kind, path + (k,))
+        else:
+            out[k] = strategic_merge(out.get(k), v, kind, path + (k,))
+    return out
+
+
+def _merge_list(cur, items, key, kind, path):
+    if any(isinstance(i, dict) and i.get("$patch") == "replace" for i in items):
+        return [strategic_merge({}, i, kind, path) for i in items
+                if not (isinstance(i, dict) and "$patch" in i)]
+    cur = copy.deepcopy(cur) if isinstance(cur, list) else []
+    for it in items:
+        if not isinstance(it, dict) or key not in it:
+            raise PatchError("map: %s does not contain declared merge key: %s" % (go_fmt(it), key))
+        idx = [n for n, c in enumerate(cur) if isinstance(c, dict) and c.get(key) == it[key]]
+        if it.get("$patch") == "delete":
+            cur = [c for n, c in enumerate(cur) if n not in idx]
+        elif idx:
+            cur[idx[0]] = strategic_merge(cur[idx[0]], it, kind, path)
+        else:
+            cur.append(strategic_merge({}, it, kind, path))
+    return cur
 
 
 # ---------------------------------------------------------------------------
@@ -2270,6 +2666,8 @@ def table_row(rt, obj, now):
         return [name, ready, status, str(restarts), age(obj, now)]
     if rt.plural == "imagestreamtags":
         return [name, obj.get("image", {}).get("dockerImageReference", ""), age(obj, now)]
+    if rt.plural == "configmaps":
+        return [name, str(len(obj.get("data") or {}) + len(obj.get("binaryData") or {})), age(obj, now)]
     return [name, "Active", age(obj, now)]
 
 
@@ -2279,6 +2677,7 @@ TABLE_HEADERS = {
     "replicationcontrollers": ["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
     "pods": ["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
     "imagestreamtags": ["NAME", "IMAGE REFERENCE", "UPDATED"],
+    "configmaps": ["NAME", "DATA", "AGE"],
     "projects": ["NAME", "STATUS", "AGE"],
 }
 
@@ -2647,7 +3046,10 @@ def server_patch(w, ctx, rt, old, new):
             md.pop(k, None)
     new["apiVersion"] = old["apiVersion"]
     new["kind"] = old["kind"]
-    new["status"] = copy.deepcopy(old.get("status", {}))
+    if "status" in old:
+        new["status"] = copy.deepcopy(old["status"])
+    else:
+        new.pop("status", None)  # a ConfigMap has none
     for k in ("labels", "annotations"):
         if k in md and md[k] is None:
             md.pop(k)
@@ -2729,6 +3131,13 @@ def server_patch(w, ctx, rt, old, new):
         if new["spec"].get("replicas") != old["spec"].get("replicas"):
             post.append(("rc_scale",))
             md["generation"] = old["metadata"].get("generation", 1) + 1
+    elif rt.plural == "configmaps":
+        for k in ("data", "binaryData"):
+            if k in new and new[k] is None:
+                new.pop(k)
+            if k in new and (not isinstance(new[k], dict) or
+                             not all(isinstance(v, str) for v in new[k].values())):
+                raise OcError(INVALID)
     elif rt.plural == "pods":
         if new.get("spec") != old.get("spec"):
             raise OcError('The Pod "%s" is invalid: spec: Forbidden: pod updates may not change fields '
@@ -2745,8 +3154,8 @@ def server_patch(w, ctx, rt, old, new):
         if p[0] == "import":
             w.schedule(w.setting("import_seconds"),
                        {"type": "import", "is": name, "tag": p[1], "gen": p[2],
-                        "result": w.setting("import_result")})
-            tl_import_start(w, p[1], p[2])
+                        "result": import_result_for(w, name)})
+            tl_import_start(w, name, p[1], p[2])
         elif p[0] == "config_change":
             has_cc = any(t.get("type") == "ConfigChange" for t in new["spec"].get("triggers", []) or [])
             if has_cc and not new["spec"].get("paused"):
@@ -2829,7 +3238,14 @@ def cmd_patch(ctx):
             if not isinstance(patch, dict):
                 raise OcError("Error from server (BadRequest): json: cannot unmarshal array into Go "
                               "value of type map[string]interface {}")
-            new = merge_patch(old, patch)
+            if ptype == "merge":
+                new = merge_patch(old, patch)
+            else:
+                try:
+                    new = strategic_merge(old, patch, old.get("kind"))
+                except PatchError as e:
+                    # the apiserver's error without a Status reason (mergepatch.ErrNoMergeKey)
+                    raise OcError("Error from server: %s" % e)
         changed, _ = server_patch(w, ctx, rt, old, new)
     if changed:
         out("%s/%s patched\n" % (rt.display, name))
@@ -3230,7 +3646,7 @@ def cmd_import_image(ctx):
         gen = is_["metadata"]["generation"] + 1
         is_["metadata"]["generation"] = gen
         spec["generation"] = gen
-        st = do_import(w, is_, tag, gen, w.setting("import_result"))
+        st = do_import(w, is_, tag, gen, import_result_for(w, isname))
         cond = (st or {}).get("conditions")
     if cond:
         raise OcError("error: tag %s failed: %s" % (tag, cond[0]["message"]))
@@ -3541,7 +3957,8 @@ def run_oc(argv):
 # ---------------------------------------------------------------------------
 # sim admin commands
 
-SIM_USAGE = """usage: oc-sim sim init [--namespace NS] [--database oracle|other] [--oracle-image yes|no] [--set K=V ...]
+SIM_USAGE = """usage: oc-sim sim init [--namespace NS] [--database oracle|other] [--oracle-image yes|no]
+                    [--system-database mysql|postgresql|external] [--redis internal|external] [--set K=V ...]
        oc-sim sim set KEY=VALUE ...
        oc-sim sim get KEY
        oc-sim sim calls [--mutating]
@@ -3552,7 +3969,8 @@ SIM_USAGE = """usage: oc-sim sim init [--namespace NS] [--database oracle|other]
 
 settings (sim init --set K=V, sim set K=V; docs/oc-sim.md has the details):
   rollout_seconds terminate_seconds trigger_lag_seconds import_seconds   timings (seconds)
-  import_result=ok|Unauthorized|NotFound|InternalError   replicas=N replicas.<dc>=N
+  import_result=ok|Unauthorized|NotFound|InternalError   import_result.<stream>=...   replicas=N replicas.<dc>=N
+  image_updates=STREAM,...   new imports of these streams resolve to a newer image (another digest)
   fail_rollout never_finish double_trigger paused   comma lists of dcs
   hook_crash=BOOL hook_timeout_seconds   logged_in=BOOL unreachable=BOOL user project
   forbidden_verbs=VERB,...   reference_policy=Source|Local   slow_seconds
@@ -3566,11 +3984,13 @@ settings (sim init --set K=V, sim set K=V; docs/oc-sim.md has the details):
 
 def sim_init(d, rest):
     ns, database, oracle_image, overrides = "3scale", "other", "yes", []
+    system_database, redis = None, "internal"
     i = 0
     while i < len(rest):
         a = rest[i]
         name, eq, val = a.partition("=")
-        if name not in ("--namespace", "-n", "--database", "--oracle-image", "--set"):
+        if name not in ("--namespace", "-n", "--database", "--oracle-image", "--set", "--system-database",
+                        "--redis"):
             raise SimError("unknown option %r" % a)
         if not eq:
             i += 1
@@ -3587,6 +4007,14 @@ def sim_init(d, rest):
             if val not in ("yes", "no"):
                 raise SimError("--oracle-image must be yes or no")
             oracle_image = val
+        elif name == "--system-database":
+            if val not in SYSTEM_DATABASES:
+                raise SimError("--system-database must be one of %s" % ", ".join(SYSTEM_DATABASES))
+            system_database = val
+        elif name == "--redis":
+            if val not in REDIS_VARIANTS:
+                raise SimError("--redis must be internal or external")
+            redis = val
         else:
             k, eq2, v = val.partition("=")
             if not eq2:
@@ -3594,13 +4022,16 @@ def sim_init(d, rest):
             coerce_setting(k, v)
             overrides.append((k, v))
         i += 1
+    if database == "oracle" and system_database is not None:
+        raise SimError("--system-database does not apply to --database oracle (Oracle is the system database)")
     with Locked(d):
         for f in ("state.json", "calls.jsonl", "journal.jsonl"):
             try:
                 os.unlink(os.path.join(d, f))
             except FileNotFoundError:
                 pass
-        state = init_world(d, ns, database, oracle_image == "yes", overrides)
+        state = init_world(d, ns, database, oracle_image == "yes", overrides,
+                           system_database or "mysql", redis)
         save_state(d, state)
     return 0
 
@@ -3662,15 +4093,19 @@ def sim_main(args):
             if len(rest) != 1:
                 raise SimError("sim get needs KEY")
             k = rest[0]
-            if k not in DEFAULTS and not k.startswith("replicas."):
+            if k not in DEFAULTS and not k.startswith("replicas.") and not k.startswith("import_result."):
                 raise SimError("unknown setting %r" % k)
             with Locked(d):
                 state = load_state(d)
             s = state["settings"]
-            if k in s:
+            if s.get(k) not in (None, ""):
                 v = s[k]
             elif k.startswith("replicas."):
                 v = s.get("replicas", 1)
+            elif k.startswith("import_result."):
+                v = s.get("import_result", "ok")
+            elif k in s:
+                v = s[k]
             else:
                 v = DEFAULTS[k]
             if k == "watch_error" and v == -1:
@@ -3719,7 +4154,7 @@ def sim_main(args):
                 st["items"] = [item] + [i for i in (st.get("items") or []) if i["image"] != item["image"]]
                 st.pop("conditions", None)
                 w.touch("imagestreams", is_)
-                tl_import_end(w, rest[0], is_["metadata"]["generation"], "build")
+                tl_import_end(w, "amp-system", rest[0], is_["metadata"]["generation"], "build")
                 schedule_trigger_checks(w, "amp-system", rest[0])
             return 0
         raise SimError("unknown sim command %r\n%s" % (cmd, SIM_USAGE))

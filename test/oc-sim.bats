@@ -99,6 +99,337 @@ upgrade_app() {
     jq -e '.status.tags | map(.tag) == ["2.9", "2.9-oracle"]' <<<"$output"
 }
 
+# --- the whole install (procedures.md §1)
+
+# add_tag IS IMAGE: the guide's tag patch, with tag 2.10
+add_tag() {
+    oc patch "imagestream/$1" --type=json -p '[{"op": "add", "path": "/spec/tags/-", "value": {"annotations": {"openshift.io/display-name": "'"$1"' 2.10"}, "from": { "kind": "DockerImage", "name": "'"$2"'"}, "name": "2.10", "referencePolicy": {"type": "Source"}}}]'
+}
+
+# move_trigger DC IS CONTAINERS: the guide's remove-then-add, 2.9 -> 2.10
+move_trigger() {
+    oc set triggers "dc/$1" --from-image="$2:2.9" --containers="$3" --remove
+    oc set triggers "dc/$1" --from-image="$2:2.10" --containers="$3"
+}
+
+@test "init: every dc of the install with its containers, init containers, labels and triggers, rolled out and settled" {
+    fast_init --set replicas.backend-worker=2 --set replicas.zync-que=0
+    oc get dc -o json -n 3scale >"$BATS_TEST_TMPDIR/dcs.json"
+    oc get rc -o json >"$BATS_TEST_TMPDIR/rcs.json"
+    oc get pods -o json >"$BATS_TEST_TMPDIR/pods.json"
+    python3 - "$BATS_TEST_TMPDIR" <<'EOF'
+import hashlib, json, sys
+d = sys.argv[1]
+# dc: (stream, containers, init containers, trigger containerNames, component, element)
+want = {
+    "system-app": ("amp-system", ["system-master", "system-provider", "system-developer"], [],
+                   ["system-master", "system-developer", "system-provider"], "system", "app"),
+    "system-sidekiq": ("amp-system", ["system-sidekiq"], ["check-svc"], ["system-sidekiq", "check-svc"], "system", "sidekiq"),
+    "system-sphinx": ("amp-system", ["system-sphinx"], ["system-master-svc"], ["system-sphinx", "system-master-svc"],
+                      "system", "sphinx"),
+    "apicast-staging": ("amp-apicast", ["apicast-staging"], [], ["apicast-staging"], "apicast", "staging"),
+    "apicast-production": ("amp-apicast", ["apicast-production"], ["system-master-svc"],
+                           ["apicast-production", "system-master-svc"], "apicast", "production"),
+    "backend-listener": ("amp-backend", ["backend-listener"], [], ["backend-listener"], "backend", "listener"),
+    "backend-worker": ("amp-backend", ["backend-worker"], ["backend-redis-svc"], ["backend-worker", "backend-redis-svc"],
+                       "backend", "worker"),
+    "backend-cron": ("amp-backend", ["backend-cron"], ["backend-redis-svc"], ["backend-cron", "backend-redis-svc"],
+                     "backend", "cron"),
+    "zync": ("amp-zync", ["zync"], ["zync-db-svc"], ["zync", "zync-db-svc"], "zync", None),
+    "zync-que": ("amp-zync", ["que"], [], ["que"], "zync", None),
+    "system-memcache": ("system-memcached", ["memcache"], [], ["memcache"], "system", "memcache"),
+    "zync-database": ("zync-database-postgresql", ["postgresql"], [], ["postgresql"], "zync", "database"),
+    "backend-redis": ("backend-redis", ["backend-redis"], [], ["backend-redis"], "backend", "redis"),
+    "system-redis": ("system-redis", ["system-redis"], [], ["system-redis"], "system", "redis"),
+    "system-mysql": ("system-mysql", ["system-mysql"], [], ["system-mysql"], "system", "mysql"),
+}
+images = {"amp-system": "registry.redhat.io/3scale-amp2/system-rhel7:3scale2.9",
+          "amp-apicast": "registry.redhat.io/3scale-amp2/apicast-gateway-rhel8:3scale2.9",
+          "amp-backend": "registry.redhat.io/3scale-amp2/backend-rhel7:3scale2.9",
+          "amp-zync": "registry.redhat.io/3scale-amp2/zync-rhel7:3scale2.9",
+          "system-memcached": "registry.redhat.io/3scale-amp2/memcached-rhel7:3scale2.9",
+          "zync-database-postgresql": "registry.redhat.io/rhscl/postgresql-10-rhel7",
+          "backend-redis": "registry.redhat.io/rhscl/redis-32-rhel7:3.2",
+          "system-redis": "registry.redhat.io/rhscl/redis-32-rhel7:3.2",
+          "system-mysql": "registry.redhat.io/rhscl/mysql-57-rhel7:5.7"}
+replicas = {"backend-worker": 2, "zync-que": 0}
+dcs = {o["metadata"]["name"]: o for o in json.load(open(d + "/dcs.json"))["items"]}
+rcs = {o["metadata"]["name"]: o for o in json.load(open(d + "/rcs.json"))["items"]}
+pods = json.load(open(d + "/pods.json"))["items"]
+assert sorted(dcs) == sorted(want), sorted(dcs)
+for name, (stream, cs, inits, trig, comp, elem) in want.items():
+    dc = dcs[name]
+    img = images[stream]
+    repo = img.rsplit(":", 1)[0] if ":" in img.rsplit("/", 1)[1] else img
+    ref = "%s@sha256:%s" % (repo, hashlib.sha256(img.encode()).hexdigest())
+    ps = dc["spec"]["template"]["spec"]
+    assert [c["name"] for c in ps["containers"]] == cs, (name, ps["containers"])
+    assert [c["name"] for c in ps.get("initContainers", [])] == inits, name
+    assert all(c["image"] == ref for c in ps["containers"] + ps.get("initContainers", [])), (name, ref)
+    assert dc["spec"]["triggers"] == [
+        {"type": "ConfigChange"},
+        {"type": "ImageChange", "imageChangeParams": {"automatic": True, "containerNames": trig,
+                                                      "from": {"kind": "ImageStreamTag", "name": stream + ":2.9"},
+                                                      "lastTriggeredImage": ref}}], (name, dc["spec"]["triggers"])
+    labels = {"app": "3scale-api-management", "threescale_component": comp}
+    if elem:
+        labels["threescale_component_element"] = elem
+    assert dc["metadata"]["labels"] == labels, (name, dc["metadata"]["labels"])
+    tl = dict(labels, deploymentConfig=name)
+    if name == "zync-que":  # the template's pod labels have no threescale_component
+        del tl["threescale_component"]
+    assert dc["spec"]["template"]["metadata"]["labels"] == tl, (name, dc["spec"]["template"]["metadata"])
+    assert dc["spec"]["selector"] == {"deploymentConfig": name}
+    n = replicas.get(name, 1)
+    st = dc["status"]
+    assert dc["spec"]["replicas"] == n and st["latestVersion"] == 1 and st["availableReplicas"] == n, (name, st)
+    assert st["observedGeneration"] == dc["metadata"]["generation"]
+    assert [c["reason"] for c in st["conditions"] if c["type"] == "Progressing"] == ["NewReplicationControllerAvailable"]
+    rc = rcs[name + "-1"]
+    assert rc["metadata"]["annotations"]["openshift.io/deployment.phase"] == "Complete" and rc["spec"]["replicas"] == n
+    assert [p["status"]["phase"] for p in pods if p["metadata"]["name"] == name + "-1-deploy"] == ["Succeeded"]
+    mine = [p for p in pods if p["metadata"]["labels"].get("deploymentconfig") == name]
+    assert len(mine) == n and all(p["status"]["phase"] == "Running" and p["metadata"]["labels"]["deployment"] == name + "-1"
+                                  and p["metadata"]["labels"]["deploymentConfig"] == name for p in mine), (name, len(mine))
+    assert all(c["status"] == "True" for p in mine for c in p["status"]["conditions"] if c["type"] == "Ready")
+assert dcs["zync"]["metadata"]["annotations"] == {"prometheus.io/port": "9393", "prometheus.io/scrape": "true"}
+assert [p["metadata"]["name"] for p in pods if "hook" in p["metadata"]["name"]] == ["system-app-1-hook-pre"]
+EOF
+    # label selectors find each dc's objects
+    for dc in apicast-production backend-cron zync-que system-memcache zync-database system-mysql; do
+        run oc get rc -l "openshift.io/deployment-config.name=$dc" -o json
+        jq -e --arg n "$dc-1" '.kind == "List" and (.items | map(.metadata.name)) == [$n]' <<<"$output"
+    done
+    run oc get pods -l deploymentConfig=backend-worker -o json
+    jq -e '.items | length == 2' <<<"$output"
+    run oc set triggers dc/backend-cron --from-image=amp-backend:2.10 --containers=backend-cron,nope
+    assert_failure 1
+    assert_output 'error: deploymentconfigs/backend-cron not all container names exist: nope (accepts: backend-cron, backend-redis-svc)'
+}
+
+@test "init: every image stream with its 2.9 tag imported; database-type images keep the 2.10 name" {
+    fast_init
+    oc get is -o json >"$BATS_TEST_TMPDIR/is.json"
+    run oc get imagestreams -o name
+    assert_line 'imagestream.image.openshift.io/backend-redis'
+    python3 - "$BATS_TEST_TMPDIR/is.json" <<'EOF'
+import hashlib, json, sys
+want = {"amp-system": ("registry.redhat.io/3scale-amp2/system-rhel7:3scale2.9", "AMP system 2.9"),
+        "amp-apicast": ("registry.redhat.io/3scale-amp2/apicast-gateway-rhel8:3scale2.9", "AMP APIcast 2.9"),
+        "amp-backend": ("registry.redhat.io/3scale-amp2/backend-rhel7:3scale2.9", "AMP Backend 2.9"),
+        "amp-zync": ("registry.redhat.io/3scale-amp2/zync-rhel7:3scale2.9", "AMP Zync 2.9"),
+        "system-memcached": ("registry.redhat.io/3scale-amp2/memcached-rhel7:3scale2.9", "System 2.9 Memcached"),
+        "zync-database-postgresql": ("registry.redhat.io/rhscl/postgresql-10-rhel7", "Zync 2.9 PostgreSQL"),
+        "backend-redis": ("registry.redhat.io/rhscl/redis-32-rhel7:3.2", "Backend 2.9 Redis"),
+        "system-redis": ("registry.redhat.io/rhscl/redis-32-rhel7:3.2", "System 2.9 Redis"),
+        "system-mysql": ("registry.redhat.io/rhscl/mysql-57-rhel7:5.7", "System 2.9 MySQL")}
+streams = {o["metadata"]["name"]: o for o in json.load(open(sys.argv[1]))["items"]}
+assert sorted(streams) == sorted(want), sorted(streams)
+for name, (img, disp) in want.items():
+    s = streams[name]
+    assert s["spec"]["tags"] == [{"annotations": {"openshift.io/display-name": disp},
+                                  "from": {"kind": "DockerImage", "name": img}, "generation": 2,
+                                  "importPolicy": {}, "name": "2.9", "referencePolicy": {"type": "Source"}}], name
+    dig = hashlib.sha256(img.encode()).hexdigest()
+    repo = img.rsplit(":", 1)[0] if ":" in img.rsplit("/", 1)[1] else img
+    [st] = s["status"]["tags"]
+    assert st["tag"] == "2.9" and st["items"][0]["image"] == "sha256:" + dig, name
+    assert st["items"][0]["dockerImageReference"] == "%s@sha256:%s" % (repo, dig), (name, st)
+    assert s["metadata"]["labels"]["app"] == "3scale-api-management"
+EOF
+}
+
+@test "variants: system database mysql, postgresql or external, Oracle, external Redis" {
+    base="apicast-production apicast-staging backend-cron backend-listener backend-worker system-app system-memcache system-sidekiq system-sphinx zync zync-database zync-que"
+    dcs() { oc get dc -o jsonpath='{range .items[*]}{.metadata.name}{" "}{end}'; }
+    sorted() { tr ' ' '\n' <<<"$*" | grep . | sort | tr '\n' ' '; }
+    fast_init
+    [ "$(dcs)" = "$(sorted $base backend-redis system-redis system-mysql)" ]
+    fast_init --system-database postgresql
+    [ "$(dcs)" = "$(sorted $base backend-redis system-redis system-postgresql)" ]
+    run oc get is/system-postgresql -o json
+    jq -e '.spec.tags[0].from.name == "registry.redhat.io/rhscl/postgresql-10-rhel7" and .spec.tags[0].annotations["openshift.io/display-name"] == "System 2.9 PostgreSQL"' <<<"$output"
+    run oc get dc/system-postgresql -o json
+    jq -e '.spec.triggers[1].imageChangeParams | .from.name == "system-postgresql:2.9" and .containerNames == ["system-postgresql"]' <<<"$output"
+    run oc get is/system-mysql
+    assert_failure 1
+    fast_init --system-database external
+    [ "$(dcs)" = "$(sorted $base backend-redis system-redis)" ]
+    fast_init --database oracle
+    [ "$(dcs)" = "$(sorted $base backend-redis system-redis)" ]
+    run oc get dc/zync -o jsonpath='{.spec.triggers[1].imageChangeParams.from.name}'
+    assert_output 'amp-zync:2.9'
+    fast_init --redis external
+    [ "$(dcs)" = "$(sorted $base system-mysql)" ]
+    run oc get is -o name
+    refute_output --partial redis
+    fast_init --database oracle --redis external --set replicas=2
+    [ "$(dcs)" = "$(sorted $base)" ]
+    run oc get pods -l deploymentconfig=apicast-staging -o json
+    jq -e '.items | length == 2' <<<"$output"
+    run oc sim init --database oracle --system-database mysql
+    assert_failure 2
+    run oc sim init --redis maybe
+    assert_failure 2
+}
+
+@test "database-type image: the trigger move starts no rollout (same digest); with image_updates it does" {
+    fast_init
+    add_tag backend-redis registry.redhat.io/rhscl/redis-32-rhel7:3.2
+    add_tag system-mysql registry.redhat.io/rhscl/mysql-57-rhel7:5.7
+    move_trigger backend-redis backend-redis backend-redis
+    move_trigger system-mysql system-mysql system-mysql
+    oc sim settle
+    run oc sim timeline
+    jq -e '.imports["backend-redis:2.10"].result == "ok" and .imports["system-mysql:2.10"].result == "ok"' <<<"$output"
+    jq -e '.dcs["backend-redis"] == [] and .dcs["system-mysql"] == []' <<<"$output"
+    for dc in backend-redis system-mysql; do
+        run oc get dc/$dc -o json
+        # the trigger resolved the new tag to the image the dc already runs: no rollout
+        jq -e '.status.latestVersion == 1 and .spec.triggers[1].imageChangeParams.lastTriggeredImage == .spec.template.spec.containers[0].image and .spec.triggers[1].imageChangeParams.from.name == "'$dc':2.10"' <<<"$output"
+    done
+    # the registry has a newer image under that name: the new import resolves to another digest
+    fast_init --set image_updates=backend-redis
+    add_tag backend-redis registry.redhat.io/rhscl/redis-32-rhel7:3.2
+    add_tag system-redis registry.redhat.io/rhscl/redis-32-rhel7:3.2
+    move_trigger backend-redis backend-redis backend-redis
+    move_trigger system-redis system-redis system-redis
+    oc sim settle
+    run oc sim timeline
+    jq -e '.dcs["backend-redis"] | length == 1 and .[0].rollout == 2 and .[0].cause == "ImageChange" and .[0].complete != null' <<<"$output"
+    jq -e '.dcs["system-redis"] == []' <<<"$output"
+    want=$(printf %s 'registry.redhat.io/rhscl/redis-32-rhel7:3.2#updated' | sha256sum | cut -d' ' -f1)
+    run oc get dc/backend-redis -o json
+    jq -e --arg d "$want" '.status.latestVersion == 2 and .spec.template.spec.containers[0].image == "registry.redhat.io/rhscl/redis-32-rhel7@sha256:\($d)"' <<<"$output"
+    run oc get is/backend-redis -o json
+    jq -e --arg d "$want" '[.status.tags[] | select(.tag == "2.10")][0].items[0].image == "sha256:\($d)"' <<<"$output"
+    jq -e '[.status.tags[] | select(.tag == "2.9")][0].items[0].image != [.status.tags[] | select(.tag == "2.10")][0].items[0].image' <<<"$output"
+    run oc get pods -l deploymentconfig=backend-redis -o json
+    jq -e '.items | length == 1 and .[0].metadata.labels.deployment == "backend-redis-2"' <<<"$output"
+}
+
+@test "import_result.<stream>: only that stream's import fails, and only its dcs do not roll out" {
+    fast_init --set import_result.amp-backend=Unauthorized
+    run oc sim get import_result.amp-backend
+    assert_output Unauthorized
+    run oc sim get import_result.amp-apicast
+    assert_output ok
+    add_tag amp-backend registry.redhat.io/3scale-amp2/backend-rhel7:3scale2.10
+    add_tag amp-apicast registry.redhat.io/3scale-amp2/apicast-gateway-rhel8:3scale2.10
+    move_trigger backend-listener amp-backend backend-listener
+    move_trigger apicast-staging amp-apicast apicast-staging
+    oc sim settle
+    run oc get is/amp-backend -o json
+    jq -e '[.status.tags[] | select(.tag == "2.10")][0] | .items == null and .conditions[0].reason == "Unauthorized" and .conditions[0].message == "you may not have access to the container image \"registry.redhat.io/3scale-amp2/backend-rhel7:3scale2.10\""' <<<"$output"
+    run oc get is/amp-apicast -o json
+    jq -e '[.status.tags[] | select(.tag == "2.10")][0].items[0].dockerImageReference | startswith("registry.redhat.io/3scale-amp2/apicast-gateway-rhel8@sha256:")' <<<"$output"
+    run oc sim timeline
+    jq -e '.imports["amp-backend:2.10"].result == "Unauthorized" and .imports["amp-apicast:2.10"].result == "ok"' <<<"$output"
+    jq -e '.dcs["backend-listener"] == [] and (.dcs["apicast-staging"] | length == 1 and .[0].rollout == 2)' <<<"$output"
+    run oc get dc/backend-listener -o json
+    jq -e '.status.latestVersion == 1' <<<"$output"
+    # oc import-image meets the same outcome; an empty value falls back to import_result
+    run oc import-image amp-backend:2.10
+    assert_failure 1
+    assert_output 'error: tag 2.10 failed: you may not have access to the container image "registry.redhat.io/3scale-amp2/backend-rhel7:3scale2.10"'
+    oc sim set import_result.amp-backend=
+    run oc sim get import_result.amp-backend
+    assert_output ok
+    run oc import-image amp-backend:2.10
+    assert_success
+    oc sim settle
+    run oc get dc/backend-listener -o json
+    jq -e '.status.latestVersion == 2' <<<"$output"
+    run oc sim set import_result.amp-zync=Maybe
+    assert_failure 2
+}
+
+@test "configmap system-environment: read as cm, configmap, configmaps; strategic, merge and json patches" {
+    fast_init
+    run oc get cm/system-environment -o json -n 3scale
+    assert_success
+    jq -e '.kind == "ConfigMap" and .apiVersion == "v1" and .data.AMP_RELEASE == "2.9" and .data.RAILS_ENV == "production" and (.data | length) == 11 and has("status") == false' <<<"$output"
+    before=$output
+    run oc get configmap/system-environment -o json
+    assert_output "$before"
+    run oc get configmaps system-environment -o jsonpath='{.data.AMP_RELEASE}'
+    assert_output '2.9'
+    run oc get cm -o name
+    assert_output 'configmap/system-environment'
+    run oc get cm/nope -o json
+    assert_failure 1
+    assert_output 'Error from server (NotFound): configmaps "nope" not found'
+    # the guide's patch: a strategic merge, data keys merge
+    run oc patch cm system-environment --patch '{"data": {"AMP_RELEASE": "2.10"}}'
+    assert_success
+    assert_output 'configmap/system-environment patched'
+    run oc patch cm system-environment --patch '{"data": {"AMP_RELEASE": "2.10"}}'
+    assert_success
+    assert_output 'configmap/system-environment patched (no change)'
+    run oc get cm/system-environment -o json
+    jq -e '.data.AMP_RELEASE == "2.10" and (.data | length) == 11 and .data.FORCE_SSL == "true"' <<<"$output"
+    jq -e --argjson b "$before" '(.metadata.resourceVersion | tonumber) > ($b.metadata.resourceVersion | tonumber)' <<<"$output"
+    run oc patch configmap/system-environment --type=merge -p '{"data": {"AMP_RELEASE": "2.11"}}'
+    assert_output 'configmap/system-environment patched'
+    run oc patch configmap/system-environment --type=json -p '[{"op": "test", "path": "/data/AMP_RELEASE", "value": "2.11"}, {"op": "replace", "path": "/data/AMP_RELEASE", "value": "2.10"}]'
+    assert_output 'configmap/system-environment patched'
+    run oc patch cm/system-environment --type=json -p '[{"op": "remove", "path": "/data/NOPE"}]'
+    assert_failure 1
+    assert_output 'The request is invalid: the server rejected our request due to an error in our request'
+    run oc get cm/system-environment -o jsonpath='{.data.AMP_RELEASE}'
+    assert_output '2.10'
+    # nothing rolls out; the patches are mutating calls
+    oc sim settle
+    run oc get dc/system-app -o jsonpath='{.status.latestVersion}'
+    assert_output 1
+    run oc sim calls --mutating
+    assert_line --index 0 "patch cm system-environment --patch '{\"data\": {\"AMP_RELEASE\": \"2.10\"}}'"
+    [ "${#lines[@]}" -eq 5 ]
+    oc sim set client_version=3.11
+    run oc patch cm system-environment --patch '{"data": {"AMP_RELEASE": "2.10"}}'
+    assert_output 'configmap/system-environment not patched'
+}
+
+@test "strategic merge patch of a dc: containers and env merge by name, other lists replace; a template change rolls out" {
+    fast_init
+    run oc patch dc backend-cron --patch '{"spec":{"template":{"spec":{"containers":[{"name":"backend-cron","resources":{"limits":{"memory":"500Mi", "cpu": "500m"}, "requests":{"memory":"100Mi", "cpu": "100m"}}}]}}}}'
+    assert_success
+    assert_output 'deploymentconfig.apps.openshift.io/backend-cron patched'
+    run oc patch dc backend-cron --patch '{"spec":{"template":{"spec":{"containers":[{"name":"backend-cron","resources":{"limits":{"memory":"500Mi", "cpu": "500m"}, "requests":{"memory":"100Mi", "cpu": "100m"}}}]}}}}'
+    assert_output 'deploymentconfig.apps.openshift.io/backend-cron patched (no change)'
+    oc sim settle
+    run oc get dc/backend-cron -o json
+    jq -e '.spec.template.spec.containers | length == 1 and .[0].name == "backend-cron" and .[0].args == ["backend-cron"] and .[0].resources == {"limits": {"cpu": "500m", "memory": "500Mi"}, "requests": {"cpu": "100m", "memory": "100Mi"}}' <<<"$output"
+    jq -e '.spec.template.spec.initContainers[0].name == "backend-redis-svc" and .status.latestVersion == 2 and .status.details.message == "config change"' <<<"$output"
+    run oc sim timeline
+    jq -e '.dcs["backend-cron"] | length == 1 and .[0].cause == "ConfigChange" and .[0].complete != null' <<<"$output"
+    # env merges by name (an entry changed, one added); command replaces the list
+    oc patch dc/backend-redis --patch '{"spec":{"template":{"spec":{"containers":[{"name":"backend-redis","command":["/opt/rh/rh-redis5/root/usr/bin/redis-server"],"env":[{"name":"A","value":"1"}]}]}}}}'
+    oc patch dc/backend-listener -p '{"spec":{"template":{"spec":{"containers":[{"name":"backend-listener","env":[{"name":"PUMA_WORKERS","value":"8"}]}]}}}}'
+    run oc get dc/backend-redis -o json
+    jq -e '.spec.template.spec.containers[0] | .command == ["/opt/rh/rh-redis5/root/usr/bin/redis-server"] and .args == ["/etc/redis.d/redis.conf", "--daemonize", "no"] and .env == [{"name": "A", "value": "1"}]' <<<"$output"
+    run oc get dc/backend-listener -o json
+    jq -e '.spec.template.spec.containers[0].env | (map(.name) | index("PUMA_WORKERS")) as $i | length == 4 and .[$i].value == "8" and .[0].name == "CONFIG_REDIS_PROXY"' <<<"$output"
+    # the pod template's annotations (zync, 2.11): a rollout; metadata alone (annotate): none
+    oc sim settle
+    oc patch dc zync --patch '{"spec":{"template":{"metadata":{"annotations":{"prometheus.io/port":"9393","prometheus.io/scrape":"true"}}}}}'
+    oc annotate dc zync prometheus.io/scrape-
+    oc sim settle
+    run oc get dc/zync -o json
+    jq -e '.status.latestVersion == 2 and .metadata.annotations == {"prometheus.io/port": "9393"} and .spec.template.metadata.annotations["prometheus.io/scrape"] == "true"' <<<"$output"
+    run oc get pods -l deploymentconfig=zync -o json
+    jq -e '.items | length == 1 and .[0].metadata.annotations["prometheus.io/port"] == "9393"' <<<"$output"
+    # a list item without its merge key
+    run oc patch dc backend-cron --patch '{"spec":{"template":{"spec":{"containers":[{"image":"x"}]}}}}'
+    assert_failure 1
+    assert_output 'Error from server: map: map[image:x] does not contain declared merge key: name'
+    # --type=merge still replaces the list
+    run oc patch dc/backend-worker --type=merge -p '{"spec":{"template":{"spec":{"initContainers":[]}}}}'
+    assert_success
+    run oc get dc/backend-worker -o json
+    jq -e '.spec.template.spec.initContainers == [] and (.spec.template.spec.containers | length) == 1' <<<"$output"
+}
+
 @test "not found, unknown type, unknown command" {
     fast_init
     run oc get dc/nope -o json
@@ -126,10 +457,11 @@ upgrade_app() {
     assert_output "$(printf '{\n    "apiVersion": "v1",\n    "items": [],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}')"
     run oc -n 3scale get rc -l 'openshift.io/deployment-config.name=system-app,deploymentconfig' -o json
     jq -e '.kind == "List" and (.items | length) == 1' <<<"$output"
+    # the 15 dcs of the default install have a deployer pod each; system-app also a hook pod
     run oc get pods -l openshift.io/deployer-pod-for.name -o json
-    jq -e '.items | length == 4' <<<"$output"
+    jq -e '.items | length == 16' <<<"$output"
     run oc get pods -l 'openshift.io/deployer-pod-for.name,!openshift.io/deployer-pod.type' -o json
-    jq -e '.items | length == 3' <<<"$output"
+    jq -e '.items | length == 15' <<<"$output"
 }
 
 @test "patch imagestream: add, no change, last wins and sorted, invalid, unparsable" {
