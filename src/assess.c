@@ -54,44 +54,6 @@ streq(const char *a, const char *b)
 	return a && b && strcmp(a, b) == 0;
 }
 
-static int
-csv_count(const char *csv)
-{
-	int n = *csv ? 1 : 0;
-
-	for (; *csv; csv++)
-		n += *csv == ',';
-	return n;
-}
-
-/* the next comma-separated name of *p into name; 0 when there is none */
-static int
-csv_next(const char **p, char *name, size_t n)
-{
-	const char *end;
-	size_t len;
-
-	if (!**p)
-		return 0;
-	end = strchr(*p, ',');
-	len = end ? (size_t)(end - *p) : strlen(*p);
-	snprintf(name, n, "%.*s", (int)len, *p);
-	*p += len + (end ? 1 : 0);
-	return 1;
-}
-
-/* 1 if name is one of the comma-separated names in csv */
-static int
-csv_has(const char *csv, const char *name)
-{
-	char item[128];
-
-	while (csv_next(&csv, item, sizeof(item)))
-		if (strcmp(item, name) == 0)
-			return 1;
-	return 0;
-}
-
 /* the "sha256:..." part of an image reference "repo@sha256:...", or NULL */
 static const char *
 image_digest(const char *image)
@@ -101,9 +63,9 @@ image_digest(const char *image)
 	return at && strncmp(at + 1, "sha256:", 7) == 0 ? at + 1 : NULL;
 }
 
-/* the ImageChange trigger's tag within amp-system, e.g. "2.9" from "amp-system:2.9" */
+/* the ImageChange trigger's tag within image stream is, e.g. "2.9" from "amp-system:2.9" */
 static const char *
-amp_trigger_tag(const json_t *trigger)
+trigger_tag(const json_t *trigger, const char *is)
 {
 	const json_t *from = jpath(trigger, "imageChangeParams", "from");
 	const char *name = jstr(from, "name");
@@ -113,9 +75,9 @@ amp_trigger_tag(const json_t *trigger)
 		return NULL;
 	if (kind && strcmp(kind, "ImageStreamTag") != 0)
 		return NULL;
-	if (strncmp(name, IMAGESTREAM ":", strlen(IMAGESTREAM) + 1) != 0)
+	if (strncmp(name, is, strlen(is)) != 0 || name[strlen(is)] != ':')
 		return NULL;
-	return name + strlen(IMAGESTREAM) + 1;
+	return name + strlen(is) + 1;
 }
 
 /* --- image stream tags ---------------------------------------------------------- */
@@ -179,7 +141,7 @@ tag_assess(const json_t *is, const char *tag, struct tag_view *v)
 /* --- DeploymentConfig triggers and containers ----------------------------------------- */
 
 int
-dc_database(const json_t *dc, const char *from, const char *to, char *why, size_t n)
+dc_database(const json_t *dc, const char *is, const char *from, const char *to, char *why, size_t n)
 {
 	const json_t *t;
 	size_t i;
@@ -187,7 +149,7 @@ dc_database(const json_t *dc, const char *from, const char *to, char *why, size_
 	const char *name = jstr(jget(dc, "metadata"), "name");
 
 	json_array_foreach(jpath(dc, "spec", "triggers"), i, t) {
-		const char *tag = amp_trigger_tag(t);
+		const char *tag = trigger_tag(t, is);
 		size_t fl = strlen(from), tl = strlen(to);
 		int this;
 
@@ -199,8 +161,8 @@ dc_database(const json_t *dc, const char *from, const char *to, char *why, size_
 			 (strncmp(tag, to, tl) == 0 && strcmp(tag + tl, "-oracle") == 0))
 			this = DB_ORACLE;
 		else {
-			snprintf(why, n, "dc/%s has an image trigger on '" IMAGESTREAM ":%s', which is "
-				 "neither version %s nor %s (check --from and --to)", name ? name : "?", tag, from, to);
+			snprintf(why, n, "dc/%s has an image trigger on '%s:%s', which is "
+				 "neither version %s nor %s (check --from and --to)", name ? name : "?", is, tag, from, to);
 			return -1;
 		}
 		if (db != DB_AUTO && db != this) {
@@ -214,13 +176,13 @@ dc_database(const json_t *dc, const char *from, const char *to, char *why, size_
 }
 
 int
-detect_database(const json_t *const dcs[], int ndcs, const char *from, const char *to,
+detect_database(const json_t *const dcs[], int ndcs, const char *is, const char *from, const char *to,
 		char *why, size_t n)
 {
 	int db = DB_AUTO, i, first = -1;
 
 	for (i = 0; i < ndcs; i++) {
-		int this = dc_database(dcs[i], from, to, why, n);
+		int this = dc_database(dcs[i], is, from, to, why, n);
 
 		if (this < 0)
 			return -1;
@@ -268,7 +230,7 @@ containers_exactly(const json_t *names, const char *csv)
 }
 
 void
-trigger_assess(const json_t *dc, const char *old_tag, const char *new_tag,
+trigger_assess(const json_t *dc, const char *is, const char *old_tag, const char *new_tag,
 	       const char *containers, struct trigger_view *v)
 {
 	const json_t *t;
@@ -276,7 +238,7 @@ trigger_assess(const json_t *dc, const char *old_tag, const char *new_tag,
 
 	memset(v, 0, sizeof(*v));
 	json_array_foreach(jpath(dc, "spec", "triggers"), i, t) {
-		const char *tag = amp_trigger_tag(t);
+		const char *tag = trigger_tag(t, is);
 
 		if (!tag)
 			continue;
@@ -314,6 +276,32 @@ dc_missing_container(const json_t *dc, const char *containers, char *missing, si
 		}
 	}
 	return 0;
+}
+
+const char *
+dc_container_image(const json_t *dc, const char *name)
+{
+	return jstr(find_container(dc, name), "image");
+}
+
+int
+image_has_digest(const char *image, const char *digest)
+{
+	const char *d = image_digest(image);
+
+	return d && digest && *digest && strcmp(d, digest) == 0;
+}
+
+json_t *
+list_item(const json_t *list, const char *name)
+{
+	size_t i;
+	json_t *item;
+
+	json_array_foreach(json_object_get(list, "items"), i, item)
+		if (streq(jstr(jget(item, "metadata"), "name"), name))
+			return item;
+	return NULL;
 }
 
 int

@@ -39,31 +39,39 @@ int tag_assess(const json_t *is, const char *tag, struct tag_view *v);
 /* --- DeploymentConfig triggers and containers --------------------------------- */
 
 /*
- * Which database branch the dc's amp-system image triggers belong to: DB_ORACLE for
+ * Which database branch the dc's image triggers on stream `is` (amp-system) belong to: DB_ORACLE for
  * a trigger on <from>-oracle or <to>-oracle, DB_OTHER for <from> or <to>, DB_AUTO when
- * the dc has no amp-system image trigger (a run stopped between remove and add).
- * -1 with why filled for a trigger on any other amp-system tag or for a mix.
+ * the dc has no image trigger on `is` (a run stopped between remove and add).
+ * -1 with why filled for a trigger on any other tag of `is` or for a mix.
  */
-int dc_database(const json_t *dc, const char *from, const char *to, char *why, size_t n);
+int dc_database(const json_t *dc, const char *is, const char *from, const char *to, char *why, size_t n);
 
 /* combine the dcs' answers of dc_database: -1 (why filled) if they contradict */
-int detect_database(const json_t *const dcs[], int ndcs, const char *from, const char *to,
+int detect_database(const json_t *const dcs[], int ndcs, const char *is, const char *from, const char *to,
 		    char *why, size_t n);
 
 struct trigger_view {
-	int image_triggers;     /* ImageChange triggers on amp-system */
-	int has_old;            /* one from amp-system:<old tag> */
-	int has_new;            /* one from amp-system:<new tag> */
+	int image_triggers;     /* ImageChange triggers on the image stream */
+	int has_old;            /* one from IS:<old tag> */
+	int has_new;            /* one from IS:<new tag> */
 	int new_containers_ok;  /* and its containerNames are exactly the documented set */
 };
 
-/* read dc's triggers against the old and new tags and the documented containers */
-void trigger_assess(const json_t *dc, const char *old_tag, const char *new_tag,
+/* read dc's triggers on image stream `is` against the old and new tags and the
+ * documented containers */
+void trigger_assess(const json_t *dc, const char *is, const char *old_tag, const char *new_tag,
 		    const char *containers, struct trigger_view *v);
 
 /* 0 if every comma-separated name is a container or init container of dc; else 1 and
  * the first missing one is copied to missing */
 int dc_missing_container(const json_t *dc, const char *containers, char *missing, size_t n);
+
+/* the image of dc's container or init container called name, or NULL */
+const char *dc_container_image(const json_t *dc, const char *name);
+/* 1 if image ("repo@sha256:...") has this digest ("sha256:...") */
+int image_has_digest(const char *image, const char *digest);
+/* the item of List document list whose metadata.name is name, or NULL */
+json_t *list_item(const json_t *list, const char *name);
 
 /* 1 if every listed container of dc runs an image with this digest ("sha256:...") */
 int dc_runs_digest(const json_t *dc, const char *containers, const char *digest);

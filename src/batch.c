@@ -297,49 +297,34 @@ batch_take(struct batch *b, int i)
 	return doc;
 }
 
-/* add a read of system dc number dc to the batch */
+/* add a read of dc number dc of the plan to the batch */
 void
 batch_add_dc(struct batch *b, int dc)
 {
 	char what[96];
 
-	snprintf(what, sizeof(what), "dc/%s", system_dcs[dc].name);
+	snprintf(what, sizeof(what), "dc/%s", PLAN_DC_NAME(&b->e->plan, dc));
 	cmd_get(batch_add(b, READ_JSON), b->e->o->oc, b->e->ns, what, NULL);
 }
 
-/* add reads of the three system dcs (slots k..k+2 in order) */
+/* add reads of the system section's present dcs (slots k.. in the order of system_dcs) */
 void
-batch_add_dcs(struct batch *b)
+batch_add_system_dcs(struct batch *b)
 {
-	int i;
+	int list[PLAN_MAX_DCS], i, n = system_dcs(b->e, list);
 
-	for (i = 0; i < NDCS; i++)
-		batch_add_dc(b, i);
+	for (i = 0; i < n; i++)
+		batch_add_dc(b, list[i]);
 }
 
-/* the label selectors of a dc's RCs and pods */
-const char *
-rc_selector(int dc, char *buf, size_t n)
-{
-	snprintf(buf, n, "openshift.io/deployment-config.name=%s", system_dcs[dc].name);
-	return buf;
-}
-
-const char *
-pod_selector(int dc, char *buf, size_t n)
-{
-	snprintf(buf, n, "deploymentconfig=%s", system_dcs[dc].name);
-	return buf;
-}
-
-/* add reads of the RCs and the pods of system dc number dc to the batch */
+/* add reads of the RCs and the pods of dc number dc of the plan to the batch */
 void
 batch_add_rcs_pods(struct batch *b, int dc)
 {
 	char sel[128];
 
-	cmd_get(batch_add(b, READ_JSON), b->e->o->oc, b->e->ns, "rc", rc_selector(dc, sel, sizeof(sel)));
-	cmd_get(batch_add(b, READ_JSON), b->e->o->oc, b->e->ns, "pods", pod_selector(dc, sel, sizeof(sel)));
+	cmd_get(batch_add(b, READ_JSON), b->e->o->oc, b->e->ns, "rc", rc_selector(&b->e->plan, dc, sel, sizeof(sel)));
+	cmd_get(batch_add(b, READ_JSON), b->e->o->oc, b->e->ns, "pods", pod_selector(&b->e->plan, dc, sel, sizeof(sel)));
 }
 
 /* add reads of dc, its RCs and its pods to the batch (slots 3k, 3k+1, 3k+2) */

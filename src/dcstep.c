@@ -9,6 +9,20 @@
 
 /* --- the dc steps: move the trigger, then wait for the rollout -------------------------- */
 
+void
+dc_triggers(const struct engine *e, int i, const json_t *dc, struct trigger_view *tv)
+{
+	const struct plan_section *ps = PLAN_DC_SECTION(&e->plan, i);
+
+	trigger_assess(dc, ps->sec->imagestream, ps->old_tag, ps->new_tag, e->plan.dcs[i].spec->containers, tv);
+}
+
+int
+dc_runs_new(const struct engine *e, int i, const json_t *dc)
+{
+	return dc_runs_digest(dc, e->plan.dcs[i].spec->containers, DC_DIGEST(e, i));
+}
+
 static void dc_read_state(struct engine *e);
 
 /* 1 if the dc's image triggers still have to move (the old one there, or the new one
@@ -47,8 +61,8 @@ dc_decide(struct batch *b)
 
 		if (w->done)
 			continue;
-		trigger_assess(dc, e->plan.old_tag, e->plan.new_tag, system_dcs[i].containers, &tv);
-		match = dc_runs_digest(dc, system_dcs[i].containers, e->digest);
+		dc_triggers(e, i, dc, &tv);
+		match = dc_runs_new(e, i, dc);
 		need = trigger_needs_change(&tv);
 		rollout_assess(dc, b->slots[3 * k + 1].doc, b->slots[3 * k + 2].doc, 0, 0, &rv);
 		if (!need && match && rv.state == ROLLOUT_DONE) {
@@ -84,8 +98,9 @@ dc_decide(struct batch *b)
 		char detail[400];
 
 		w->done = 1;
-		snprintf(detail, sizeof(detail), "%strigger on " IMAGESTREAM ":%s, runs %s, rollout #%ld complete",
-			 e->attempts > 0 ? "read back: " : "", e->plan.new_tag, e->digest, w->rv.latest);
+		snprintf(detail, sizeof(detail), "%strigger on %s:%s, runs %s, rollout #%ld complete",
+			 e->attempts > 0 ? "read back: " : "", DC_IS(e, w->dc), PLAN_DC_SECTION(&e->plan, w->dc)->new_tag,
+			 DC_DIGEST(e, w->dc), w->rv.latest);
 		record_step(e, w->step, e->attempts > 0 ? STEP_DONE : STEP_SKIPPED, now_ms() - w->tstep, detail);
 	}
 	e->step += e->nw;
@@ -101,9 +116,8 @@ dc_decide_quick(struct engine *e, json_t *const docs[])
 
 	for (k = 0; k < e->nw; k++) {
 		struct trigger_view tv;
-		const struct dc_spec *spec = &system_dcs[e->w[k].dc];
 
-		trigger_assess(docs[k], e->plan.old_tag, e->plan.new_tag, spec->containers, &tv);
+		dc_triggers(e, e->w[k].dc, docs[k], &tv);
 		if (!trigger_needs_change(&tv))
 			break;
 	}
@@ -120,9 +134,9 @@ dc_decide_quick(struct engine *e, json_t *const docs[])
 		const json_t *dc = docs[k];
 		struct trigger_view tv;
 
-		trigger_assess(dc, e->plan.old_tag, e->plan.new_tag, system_dcs[w->dc].containers, &tv);
+		dc_triggers(e, w->dc, dc, &tv);
 		w->baseline = (long)json_integer_value(json_object_get(json_object_get(dc, "status"), "latestVersion"));
-		w->expect_new = !dc_runs_digest(dc, system_dcs[w->dc].containers, e->digest);
+		w->expect_new = !dc_runs_new(e, w->dc, dc);
 		queue_trigger_changes(e, w->dc, &tv);
 	}
 	queue_start(e, dc_waits_start, dc_read_state);
@@ -145,8 +159,8 @@ dc_step_width(const struct engine *e, int index)
 {
 	const struct step *s = &e->plan.steps[index];
 
-	if (e->o->parallel && strcmp(system_dcs[s->dc].name, "system-sidekiq") == 0 && index + 1 < e->plan.nsteps &&
-	    e->plan.steps[index + 1].kind == STEP_DC)
+	if (e->o->parallel && strcmp(PLAN_DC_NAME(&e->plan, s->dc), "system-sidekiq") == 0 && index + 1 < e->plan.nsteps &&
+	    e->plan.steps[index + 1].kind == STEP_DC && e->plan.steps[index + 1].section == s->section)
 		return 2;
 	return 1;
 }

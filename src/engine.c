@@ -21,8 +21,17 @@
 static const char *
 resume_command(struct engine *e, char *buf, size_t n)
 {
-	snprintf(buf, n, "3scale-upgrade run -n %s --from %s --to %s --database %s", e->ns ? e->ns : "NAMESPACE",
-		 e->plan.from, e->plan.to, database_name(e->plan.db));
+	strlcopy(buf, "3scale-upgrade run", n);
+	if (e->o->only) {
+		strlcopy(buf + strlen(buf), " --only ", n - strlen(buf));
+		shell_quote_append(buf, n, e->o->only);
+	}
+	if (e->o->skip) {
+		strlcopy(buf + strlen(buf), " --skip ", n - strlen(buf));
+		shell_quote_append(buf, n, e->o->skip);
+	}
+	snprintf(buf + strlen(buf), n - strlen(buf), " -n %s --from %s --to %s --database %s",
+		 e->ns ? e->ns : "NAMESPACE", e->plan.from, e->plan.to, database_name(e->plan.db));
 	if (strcmp(e->o->oc, "oc") != 0) {
 		strlcopy(buf + strlen(buf), " --oc ", n - strlen(buf));
 		shell_quote_append(buf, n, e->o->oc);
@@ -249,18 +258,21 @@ progress(struct engine *e, const char *what)
 void
 record_step(struct engine *e, int index, enum step_status st, uint64_t ms, const char *detail)
 {
-	char *ids = st == STEP_DONE ? e->done_ids : e->skipped_ids;
+	char *ids = st == STEP_DONE ? e->done_ids : st == STEP_NOT_THERE ? e->absent_ids : e->skipped_ids;
+	size_t size = st == STEP_NOT_THERE ? sizeof(e->absent_ids) : sizeof(e->done_ids);
 	size_t len = strlen(ids);
 
 	report_step_end(&e->plan, index, st, ms, detail);
-	snprintf(ids + len, sizeof(e->done_ids) - len, "%s%s", len ? ", " : "", e->plan.steps[index].id);
+	snprintf(ids + len, size - len, "%s%s", len ? ", " : "", e->plan.steps[index].id);
 	if (st == STEP_DONE)
 		e->ndone++;
+	else if (st == STEP_NOT_THERE)
+		e->nabsent++;
 	else
 		e->nskipped++;
 }
 
-static void
+void
 step_end(struct engine *e, enum step_status st, const char *fmt, ...)
 {
 	char detail[512] = "";
@@ -277,221 +289,15 @@ step_end(struct engine *e, enum step_status st, const char *fmt, ...)
 	step_next(e);
 }
 
-/* the tag step: add tag <to> with the guide's patch unless it is there */
-static void tag_reread(struct engine *e);
-
-static void
-tag_added(struct engine *e)
+int
+system_dcs(const struct engine *e, int list[PLAN_MAX_DCS])
 {
-	e->tag_added = 1;
-	step_end(e, STEP_DONE, NULL);
-}
+	int i, n = 0;
 
-static void
-tag_decide(struct engine *e)
-{
-	if (e->tag.in_spec && strcmp(e->tag.from_name, e->plan.image) == 0) {
-		if (e->attempts > 0) {
-			/* our patch took effect although oc reported a failure */
-			e->tag_added = 1;
-			step_end(e, STEP_DONE, "read back: tag %s is there, from %s", e->plan.to, e->plan.image);
-		} else
-			step_end(e, STEP_SKIPPED, "tag %s is already there, from %s", e->plan.to, e->plan.image);
-		return;
-	}
-	e->nqueue = plan_step_commands(&e->plan, &e->plan.steps[e->step], e->o->oc, e->ns, e->queue, MAXQUEUE);
-	queue_start(e, tag_added, tag_reread);
-}
-
-static void
-tag_read(struct batch *b)
-{
-	struct engine *e = b->e;
-
-	if (tag_assess(b->slots[0].doc, e->plan.to, &e->tag) < 0) {
-		report_error("imagestream/" IMAGESTREAM " is not an object");
-		stop(e, 1);
-		return;
-	}
-	tag_decide(e);
-}
-
-static void
-tag_reread(struct engine *e)
-{
-	batch_clear(&e->main);
-	cmd_get(batch_add(&e->main, READ_JSON), e->o->oc, e->ns, "imagestream/" IMAGESTREAM, NULL);
-	batch_start(&e->main, tag_read);
-}
-
-static void
-tag_step(struct engine *e)
-{
-	if (e->tag_reread)
-		tag_reread(e);
-	else
-		tag_decide(e);
-}
-
-/* the import step: watch the image stream until tag <to> has an image for its generation */
-static void import_watch_start(struct engine *e);
-
-static void
-import_failed(struct engine *e, const struct tag_view *tv)
-{
-	report_error("the import of " IMAGESTREAM ":%s failed (%s): %s", e->plan.to,
-		     tv->reason[0] ? tv->reason : "unknown reason", tv->message);
-	report_hint("no trigger was changed. The usual cause is missing registry.redhat.io credentials: check the "
-		    "secret threescale-registry-auth in %s, then re-import with: oc import-image " IMAGESTREAM ":%s -n %s",
-		    e->ns, e->plan.to, e->ns);
-	stop(e, 1);
-}
-
-static void
-import_stop_watch(struct engine *e)
-{
-	if (e->iswatch) {
-		e->iswatch->data = NULL;
-		watch_stop(e->iswatch);
-		e->iswatch = NULL;
-	}
-}
-
-static void
-on_is_event(struct watch *wt, const char *type, const json_t *obj)
-{
-	struct engine *e = wt->data;
-	struct tag_view tv;
-
-	if (!e || e->finished || strcmp(type, "DELETED") == 0 || tag_assess(obj, e->plan.to, &tv) < 0)
-		return;
-	e->attempts = 0;  /* a watch that delivers is healthy */
-	switch (tv.state) {
-	case TAG_IMPORTED:
-		import_stop_watch(e);
-		e->tag = tv;
-		if (e->plan.db != DB_ORACLE)
-			strlcopy(e->digest, tv.digest, sizeof(e->digest));
-		step_end(e, STEP_DONE, "imported %s", tv.reference);
-		return;
-	case TAG_FAILED:
-		import_stop_watch(e);
-		import_failed(e, &tv);
-		return;
-	case TAG_ABSENT:
-		/* it was added before this wait began: someone removed it since */
-		import_stop_watch(e);
-		report_error("image stream tag " IMAGESTREAM ":%s is gone from the image stream while waiting for its "
-			     "import", e->plan.to);
-		report_hint("check who changed imagestream/" IMAGESTREAM " (oc get imagestream/" IMAGESTREAM " -n %s -o "
-			    "json); re-running adds the tag again", e->ns);
-		stop(e, 1);
-		return;
-	default:
-		progress(e, "waiting for the image import");
-	}
-}
-
-static void
-on_is_end(struct watch *wt, struct proc_result *r)
-{
-	struct engine *e = wt->data;
-	int64_t delay;
-
-	report_command_end(&wt->cmd, 0, oc_status(r), r->timed_out, r->elapsed_ms);
-	if (e && !e->finished && e->iswatch == wt) {
-		e->iswatch = NULL;
-		delay = watch_ended(e, wt, r, &e->attempts);
-		if (delay >= 0)
-			schedule(e, (uint64_t)delay, import_watch_start);
-	}
-	free(wt);
-}
-
-static void
-import_watch_start(struct engine *e)
-{
-	struct watch *wt = xmalloc(sizeof(*wt));
-
-	memset(wt, 0, sizeof(*wt));
-	cmd_get(&wt->cmd, e->o->oc, e->ns, "imagestream/" IMAGESTREAM, NULL);
-	wt->plain = e->plain_watch;
-	watch_args(wt);
-	wt->on_event = on_is_event;
-	wt->on_end = on_is_end;
-	wt->data = e;
-	e->iswatch = wt;
-	watch_start(&e->loop, wt, e->o->call_timeout_ms);
-}
-
-static void
-import_step(struct engine *e)
-{
-	char what[96];
-
-	if (!e->tag_added && e->tag.state == TAG_IMPORTED) {
-		step_end(e, STEP_SKIPPED, "imported %s", e->tag.reference);
-		return;
-	}
-	if (!e->tag_added && e->tag.state == TAG_FAILED) {
-		import_failed(e, &e->tag);
-		return;
-	}
-	snprintf(what, sizeof(what), "the import of " IMAGESTREAM ":%s", e->plan.to);
-	wait_begin(e, what);
-	e->attempts = 0;
-	/* a watch of one object starts with the object itself: no list call needed */
-	import_watch_start(e);
-	pre_start(e, e->step + 1);
-}
-
-/* the replicas step: scale back what scale-down recorded */
-static void replicas_step(struct engine *e);
-
-static void
-replicas_done(struct engine *e)
-{
-	step_end(e, STEP_DONE, "replicas restored and ready");
-}
-
-static void
-replicas_read(struct batch *b)
-{
-	struct engine *e = b->e;
-	int i;
-
-	e->nqueue = 0;
-	e->dcset = 0;
-	for (i = 0; i < NDCS; i++) {
-		const json_t *dc = b->slots[i].doc;
-		long rec = dc_recorded_replicas(dc);
-		const char *name = system_dcs[i].name;
-
-		if (rec >= 0) {
-			if (dc_replicas(dc) != rec)
-				cmd_scale(&e->queue[e->nqueue++], e->o->oc, e->ns, name, rec);
-			cmd_annotate_replicas(&e->queue[e->nqueue++], e->o->oc, e->ns, name, -1);
-			e->dcset |= 1u << i;
-		} else if (dc_replicas(dc) == 0) {
-			report_warning("dc/%s has 0 replicas and no count recorded by scale-down; scale it back up with: "
-				       "oc scale dc/%s --replicas=1 -n %s", name, name, e->ns);
-		}
-	}
-	if (!e->nqueue) {
-		step_end(e, e->attempts > 0 ? STEP_DONE : STEP_SKIPPED, e->attempts > 0 ?
-			 "read back: replicas restored" : "no replicas recorded by scale-down");
-		return;
-	}
-	e->multi_next = replicas_done;
-	queue_start(e, multi_wait, replicas_step);
-}
-
-static void
-replicas_step(struct engine *e)
-{
-	batch_clear(&e->main);
-	batch_add_dcs(&e->main);
-	batch_start(&e->main, replicas_read);
+	for (i = 0; i < e->plan.ndcs; i++)
+		if (e->plan.dcs[i].section == e->plan.sys && e->plan.dcs[i].present)
+			list[n++] = i;
+	return n;
 }
 
 void
@@ -510,9 +316,12 @@ step_next(struct engine *e)
 	e->nw = 0;
 	report_step_start(&e->plan, e->step);
 	switch (e->plan.steps[e->step].kind) {
+	case STEP_RELEASE: release_step(e); break;
 	case STEP_TAG: tag_step(e); break;
 	case STEP_IMPORT: import_step(e); break;
 	case STEP_DC: dc_step(e); break;
+	case STEP_CONFIRM: confirm_step(e); break;
+	case STEP_ABSENT: step_end(e, STEP_NOT_THERE, "not in namespace %s", e->ns); break;
 	case STEP_REPLICAS: replicas_step(e); break;
 	}
 }
@@ -569,7 +378,7 @@ begin(struct engine *e)
 
 	if (e->o->command == CMD_PLAN && e->o->database != DB_AUTO) {
 		/* everything is known: no cluster needed */
-		plan_build(&e->plan, e->o->from, e->o->to, e->o->database);
+		plan_build(&e->plan, e->o->from, e->o->to, e->o->database, e->o->only, e->o->skip, NULL, NULL);
 		report_plan(&e->plan, e->o->oc, e->ns, 0);
 		if (report_json())
 			summary(e, "plan", 0);
@@ -610,7 +419,8 @@ engine_run(const struct options *o)
 	e->preflight = 1;
 	e->t0 = now_ms();
 	e->rnd = (unsigned)(e->t0 ^ ((uint64_t)getpid() << 16)) | 1u;
-	plan_build(&e->plan, o->from, o->to, o->database == DB_ORACLE ? DB_ORACLE : DB_OTHER);
+	plan_build(&e->plan, o->from, o->to, o->database == DB_ORACLE ? DB_ORACLE : DB_OTHER, o->only, o->skip,
+		   NULL, NULL);
 	if ((o->command == CMD_RUN || o->command == CMD_SCALE_DOWN) && !o->yes && !isatty(STDIN_FILENO)) {
 		report_error("refusing to change the cluster without confirmation: standard input is not a "
 			     "terminal; pass --yes");
@@ -646,9 +456,11 @@ engine_run(const struct options *o)
 
 	begin(e);
 	uv_run(&e->loop, UV_RUN_DEFAULT);
-	if (e->summary_command)
-		report_end(e->summary_command, e->summary_status, e->summary_ms, e->ndone, e->done_ids, e->nskipped,
-			   e->skipped_ids, proc_started());
+	if (e->summary_command) {
+		struct run_totals t = { e->ndone, e->nskipped, e->nabsent, e->done_ids, e->skipped_ids, e->absent_ids };
+
+		report_end(e->summary_command, e->summary_status, e->summary_ms, &t, proc_started());
+	}
 
 	uv_close((uv_handle_t *)&e->timer, NULL);
 	uv_close((uv_handle_t *)&e->ticker, NULL);
@@ -674,9 +486,11 @@ engine_run(const struct options *o)
 		for (k = 0; k < NKINDS; k++)
 			objset_free(&e->w[i].sets[k]);
 	}
-	json_decref(e->is);
-	for (i = 0; i < NDCS; i++)
+	for (i = 0; i < PLAN_MAX_SECTIONS; i++)
+		json_decref(e->secs[i].is);
+	for (i = 0; i < PLAN_MAX_DCS; i++)
 		json_decref(e->dcs[i]);
+	json_decref(e->cm);
 	status = e->status;
 	free(e);
 	return status;

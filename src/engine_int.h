@@ -21,7 +21,7 @@
 #include "watch.h"
 
 #define POLL_MS 500                 /* between two reads of a polled wait (scale-down, replicas) */
-#define MAXSLOTS 12
+#define MAXSLOTS 48                 /* reads of one batch: status reads two per dc */
 #define MAXQUEUE 8
 #define READ_RETRY_BASE_MS 250      /* first delay before a failed read runs again */
 #define READ_RETRY_CAP_MS 8000      /* the longest delay between two tries */
@@ -71,7 +71,7 @@ enum { K_DC, K_RC, K_POD, NKINDS };
 /* the wait for one dc's rollout: watches of the dc, its RCs and its pods */
 struct dcwait {
 	struct engine *e;
-	int step, dc;             /* the plan step and the system dc */
+	int step, dc;             /* the plan step and its dc (index into plan.dcs) */
 	int active;               /* waiting */
 	int done;                 /* its step ended */
 	long baseline;            /* latestVersion before the trigger change */
@@ -92,6 +92,14 @@ struct dcwait {
 	uint64_t gone_ms;
 	int relist;               /* list again when the running list ends */
 	struct rollout_view rv;   /* the last assessment */
+};
+
+/* what the run knows of one section of the plan */
+struct secstate {
+	json_t *is;               /* its image stream, read by the preflight */
+	struct tag_view tag;      /* the tag <to>, as last read */
+	int tag_added;            /* this run added the tag */
+	char digest[80];          /* the image its new trigger resolves to */
 };
 
 struct engine {
@@ -131,25 +139,34 @@ struct engine {
 	int attempts;             /* tries of the current step's changes */
 	cont_fn redo;             /* reads the state back and decides again */
 
-	json_t *is, *dcs[NDCS];   /* read by the preflight */
-	struct tag_view tag;      /* the tag <to>, as last read */
-	int tag_added;            /* this run added the tag */
-	int tag_reread;           /* read the image stream again before the tag step */
-	char digest[80];          /* the image the new trigger resolves to */
+	json_t *dcs[PLAN_MAX_DCS];            /* read by the preflight (NULL: absent) */
+	json_t *cm;                           /* the release ConfigMap, when the release step is in the plan */
+	struct secstate secs[PLAN_MAX_SECTIONS];
+	int tag_reread;           /* read the image streams again before the tag steps */
+	int status_slot[PLAN_MAX_DCS];  /* status: the first of a dc's two reads in the batch */
 
 	const char *summary_command;  /* the summary is due (see summary()) */
 	int summary_status;
 	uint64_t summary_ms;
 	uv_timer_t ticker;        /* the status line's clock */
 
-	int step, ndone, nskipped;
-	char done_ids[256], skipped_ids[256];  /* "tag, import, ..." for the summary */
+	int step, ndone, nskipped, nabsent;
+	/* "tag/amp-system, import/amp-system, ..." for the summary: done, already done, not there */
+	char done_ids[2048], skipped_ids[2048], absent_ids[512];
 	struct dcwait w[2];       /* dc steps: one, or two with --parallel */
 	int nw;                   /* dc waits in the current step */
 	struct watch *iswatch;    /* the import wait's watch of the image stream */
 	unsigned dcset;           /* dcs a multi-dc wait is about */
 	cont_fn multi_next;
 };
+
+/* the image dc number i of the plan is to run: its section's new tag's digest */
+#define DC_DIGEST(e, i) ((e)->secs[(e)->plan.dcs[i].section].digest)
+/* the image stream of dc number i's section */
+#define DC_IS(e, i) (PLAN_DC_SECTION(&(e)->plan, i)->sec->imagestream)
+
+/* the present dcs of the system section, in the guide's order, into list; how many */
+int system_dcs(const struct engine *e, int list[PLAN_MAX_DCS]);
 
 /* --- engine.c: the run ------------------------------------------------------------- */
 
@@ -174,6 +191,9 @@ void progress_at(struct engine *e, int index, const char *what);
 void progress(struct engine *e, const char *what);
 /* record the end of step index */
 void record_step(struct engine *e, int index, enum step_status st, uint64_t ms, const char *detail);
+/* end the current step with st (and a detail), then start the next */
+void step_end(struct engine *e, enum step_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* start step e->step, or end the run after the last */
 void step_next(struct engine *e);
 /* after confirmation: from now on a signal stops the run cleanly */
@@ -205,15 +225,11 @@ struct args *batch_add(struct batch *b, int parse);
 void batch_start(struct batch *b, batch_fn next);
 /* take the parsed document of slot i out of the batch */
 json_t *batch_take(struct batch *b, int i);
-/* add a read of system dc number dc to the batch */
+/* add a read of dc number dc of the plan to the batch */
 void batch_add_dc(struct batch *b, int dc);
-/* add reads of the three system dcs, in order */
-void batch_add_dcs(struct batch *b);
-/* the label selector of a dc's RCs, into buf */
-const char *rc_selector(int dc, char *buf, size_t n);
-/* the label selector of a dc's pods, into buf */
-const char *pod_selector(int dc, char *buf, size_t n);
-/* add reads of the RCs and the pods of system dc number dc to the batch */
+/* add reads of the system section's present dcs, in order */
+void batch_add_system_dcs(struct batch *b);
+/* add reads of the RCs and the pods of dc number dc of the plan to the batch */
 void batch_add_rcs_pods(struct batch *b, int dc);
 /* add reads of dc, its RCs and its pods to the batch (slots 3k, 3k+1, 3k+2) */
 void batch_add_rollout(struct batch *b, int dc);
@@ -231,8 +247,27 @@ void dcwait_list_failed(struct batch *b);
 /* the changes are made: start the waits of the current step's dcs */
 void dc_waits_start(struct engine *e);
 
+/* --- tagstep.c, release.c, confirm.c, replicas.c: the other steps -------------------------------------------------- */
+
+/* add the current step's section's tag <to> unless it is there */
+void tag_step(struct engine *e);
+/* wait for the import of the current step's section's tag <to> */
+void import_step(struct engine *e);
+/* the version number: patch it to <to> unless it is, then read it back */
+void release_step(struct engine *e);
+/* 1 if e->cm has the version number <to> */
+int release_done(const struct engine *e);
+/* check that every present dc runs its new image in every container its trigger names */
+void confirm_step(struct engine *e);
+/* restore the replicas scale-down recorded */
+void replicas_step(struct engine *e);
+
 /* --- dcstep.c: the dc steps --------------------------------------------------------------- */
 
+/* dc number i's image triggers (document dc) against its section's tags and its --containers */
+void dc_triggers(const struct engine *e, int i, const json_t *dc, struct trigger_view *tv);
+/* 1 if document dc of dc number i runs its section's new image in every listed container */
+int dc_runs_new(const struct engine *e, int i, const json_t *dc);
 /* forget the next dc step's dcs read ahead */
 void pre_clear(struct engine *e);
 /* while this step waits, read the dcs of the next dc step (next is its index) */
@@ -249,7 +284,9 @@ void scale_down(struct engine *e);
 
 /* --- status.c --------------------------------------------------------------------------- */
 
-/* the status command, from the RCs and pods of each dc (b) and the preflight's reads */
+/* add the reads the status command needs to b: the RCs and the pods of every present dc */
+void status_reads(struct engine *e, struct batch *b);
+/* the status command, from the reads of status_reads (b) and the preflight's reads */
 void status_read(struct batch *b);
 
 /* --- preflight.c ------------------------------------------------------------------------ */

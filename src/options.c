@@ -12,8 +12,9 @@
 const char usage_text[] =
 	"usage: 3scale-upgrade [OPTIONS] COMMAND\n"
 	"\n"
-	"Patch the 3scale system image (Migrating 3scale 2.10, \"Patching the system image\")\n"
-	"on a template-based 3scale on OpenShift, driving the oc client in the documented order.\n"
+	"Upgrade the images of a template-based 3scale on OpenShift (Migrating 3scale 2.10,\n"
+	"\"Upgrading 3scale images\": every section whose dcs the project has), driving the oc\n"
+	"client in the documented order. --only system patches the system image alone.\n"
 	"\n"
 	"commands:\n"
 	"  plan        print the steps and the exact oc commands `run` would execute; change nothing\n"
@@ -36,6 +37,11 @@ const char usage_text[] =
 	"                                (default 2m)\n"
 	"      --retry-failed            retry a rollout that failed in an earlier run\n"
 	"                                (oc rollout retry)\n"
+	"      --only LIST               only these sections (comma-separated: release, system,\n"
+	"                                apicast, backend, zync, memcached, zync-database,\n"
+	"                                backend-redis, system-redis, system-database, confirm);\n"
+	"                                --only system is the system image alone\n"
+	"      --skip LIST               all sections but these\n"
 	"      --parallel                roll out system-sidekiq and system-sphinx together, once\n"
 	"                                system-app is done (the guide does them one by one)\n"
 	"  -o, --output text|json        json: stdout carries only JSON objects, one per line\n"
@@ -66,7 +72,7 @@ const char usage_text[] =
 
 static const char help_plan[] =
 	"usage: 3scale-upgrade plan [-n NAME] [--from VERSION] [--to VERSION] [--database auto|oracle|other]\n"
-	"                           [--oc PATH] [-o text|json]\n"
+	"                           [--only LIST] [--skip LIST] [--oc PATH] [-o text|json]\n"
 	"\n"
 	"Print the steps and the exact oc commands `run` would execute, as a script that can\n"
 	"be pasted (comments start with '#'). Changes nothing.\n"
@@ -78,10 +84,13 @@ static const char help_plan[] =
 static const char help_run[] =
 	"usage: 3scale-upgrade run [-n NAME] [--from VERSION] [--to VERSION] [--database auto|oracle|other]\n"
 	"                          [--oc PATH] [--timeout DURATION] [--call-timeout DURATION]\n"
-	"                          [--retry-failed] [--parallel] [-y] [-o text|json] [-v|-q] [--color WHEN]\n"
+	"                          [--only LIST] [--skip LIST] [--retry-failed] [--parallel] [-y]\n"
+	"                          [-o text|json] [-v|-q] [--color WHEN]\n"
 	"\n"
-	"Perform the upgrade: add the image stream tag, wait for its import, then move each\n"
-	"system dc's image trigger and wait for its rollout (new pods ready, old pods gone).\n"
+	"Perform the upgrade: set the version number (AMP_RELEASE), add every section's image\n"
+	"stream tag, wait for every import, then move each dc's image trigger in the guide's\n"
+	"order and wait for its rollout (new pods ready, old pods gone), then confirm that every\n"
+	"dc runs its new image. Sections whose dcs the project lacks are skipped.\n"
 	"Every step first reads the cluster and skips what is already done, so re-running\n"
 	"`run` after any stop (failure, timeout, interruption, kill) continues the upgrade.\n"
 	"Read-only oc calls that fail with a transient server error are retried with backoff;\n"
@@ -94,7 +103,7 @@ static const char help_run[] =
 
 static const char help_status[] =
 	"usage: 3scale-upgrade status [-n NAME] [--from VERSION] [--to VERSION] [--database auto|oracle|other]\n"
-	"                             [--oc PATH] [-o text|json]\n"
+	"                             [--only LIST] [--skip LIST] [--oc PATH] [-o text|json]\n"
 	"\n"
 	"Show each step as done, pending or failed, from the live cluster state (read-only).\n"
 	"With -o json: one step event per step and a final status_end event (docs/events.md).\n"
@@ -125,7 +134,7 @@ command_help(enum command c)
 }
 
 enum { OPT_FROM = 256, OPT_TO, OPT_DATABASE, OPT_OC, OPT_TIMEOUT, OPT_CALL_TIMEOUT, OPT_RETRY_FAILED,
-       OPT_PARALLEL, OPT_COLOR, OPT_VERSION };
+       OPT_PARALLEL, OPT_COLOR, OPT_VERSION, OPT_ONLY, OPT_SKIP };
 
 static const struct option longopts[] = {
 	{ "namespace", required_argument, NULL, 'n' },
@@ -137,6 +146,8 @@ static const struct option longopts[] = {
 	{ "call-timeout", required_argument, NULL, OPT_CALL_TIMEOUT },
 	{ "retry-failed", no_argument, NULL, OPT_RETRY_FAILED },
 	{ "parallel", no_argument, NULL, OPT_PARALLEL },
+	{ "only", required_argument, NULL, OPT_ONLY },
+	{ "skip", required_argument, NULL, OPT_SKIP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "color", required_argument, NULL, OPT_COLOR },
@@ -200,6 +211,28 @@ version_less(const char *a, const char *b)
 	return amaj < bmaj || (amaj == bmaj && amin < bmin);
 }
 
+/* a --only or --skip list: 0, or -1 and a message naming the first unknown section */
+static int
+sections_option(const char *opt, const char *list, char *err, size_t errlen)
+{
+	const char *p = list;
+	char name[64];
+
+	if (!list)
+		return 0;
+	if (!*list) {
+		snprintf(err, errlen, "--%s needs a comma-separated list of sections (%s)", opt, procedure_section_names());
+		return -1;
+	}
+	while (csv_next(&p, name, sizeof(name)))
+		if (!procedure_section_known(name)) {
+			snprintf(err, errlen, "--%s: unknown section '%s' (sections: %s)", opt, name,
+				 procedure_section_names());
+			return -1;
+		}
+	return 0;
+}
+
 int
 options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen)
 {
@@ -254,6 +287,8 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 		case OPT_CALL_TIMEOUT: call_timeout = optarg; break;
 		case OPT_RETRY_FAILED: o->retry_failed = 1; break;
 		case OPT_PARALLEL: o->parallel = 1; break;
+		case OPT_ONLY: o->only = optarg; break;
+		case OPT_SKIP: o->skip = optarg; break;
 		case OPT_COLOR: color = optarg; break;
 		case 'v': verbose = 1; break;
 		case 'q': quiet = 1; break;
@@ -309,6 +344,8 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 			 procedure_hops());
 		return -1;
 	}
+	if (sections_option("only", o->only, err, errlen) < 0 || sections_option("skip", o->skip, err, errlen) < 0)
+		return -1;
 	if (strcmp(database, "auto") == 0)
 		o->database = DB_AUTO;
 	else if (strcmp(database, "oracle") == 0)

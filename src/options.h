@@ -24,6 +24,7 @@ struct options {
 	uint64_t call_timeout_ms; /* --call-timeout: limit of each oc process */
 	int retry_failed;
 	int parallel;            /* --parallel: sidekiq and sphinx together */
+	const char *only, *skip; /* --only, --skip: comma-separated section names (checked), or NULL */
 	int json;
 	int yes;
 	int verbosity;           /* -1 with -q, 0, 1 with -v */

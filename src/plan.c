@@ -1,11 +1,10 @@
-/* plan.c - the documented procedure as data, built from (from, to, database) */
+/* plan.c - the steps of a run, from the procedure (procedure.c), the database, the
+ * sections asked for and the dcs the namespace has */
 #include "plan.h"
 #include "util.h"
 
 #include <stdio.h>
 #include <string.h>
-
-const struct dc_spec *const system_dcs = procedure_2_10[0].dcs;
 
 const char *
 database_name(enum database db)
@@ -17,22 +16,123 @@ database_name(enum database db)
 	}
 }
 
+int
+plan_section_name(const char *name)
+{
+	return procedure_section_known(name);
+}
+
+const char *
+plan_section_names(void)
+{
+	return procedure_section_names();
+}
+
 static struct step *
-add_step(struct plan *p, enum step_kind kind, int dc)
+add_step(struct plan *p, enum step_kind kind, int section, int dc)
 {
 	struct step *s = &p->steps[p->nsteps++];
 
 	s->kind = kind;
+	s->section = section;
 	s->dc = dc;
 	return s;
 }
 
-void
-plan_build(struct plan *p, const char *from, const char *to, enum database db)
+int
+plan_selected(const char *name, const char *only, const char *skip)
 {
-	const char *suffix = db == DB_ORACLE ? "-oracle" : "";
-	const struct hop *h = procedure_hop(from, to);
-	const struct section *sys = h ? procedure_section(h, "system") : NULL;
+	return (!only || csv_has(only, name)) && !(skip && csv_has(skip, name));
+}
+
+/* the sections and dcs of the hop that the run does, with their tags and patches */
+static void
+add_sections(struct plan *p, const char *from, const char *to, const char *only, const char *skip,
+	     dc_exists_fn exists, void *ctx)
+{
+	const char *suffix = p->db == DB_ORACLE ? "-oracle" : "";
+	int i, k;
+
+	for (i = 0; i < p->hop->nsections && p->nsections < PLAN_MAX_SECTIONS; i++) {
+		const struct section *sec = &p->hop->sections[i];
+		struct plan_section *ps = &p->sections[p->nsections];
+		int is_system = strcmp(sec->name, "system") == 0;
+		int alternative = p->nsections > 0 && strcmp(p->sections[p->nsections - 1].sec->name, sec->name) == 0;
+
+		ps->sec = sec;
+		ps->in_run = plan_selected(sec->name, only, skip);
+		snprintf(ps->old_tag, sizeof(ps->old_tag), "%s%s", from, is_system ? suffix : "");
+		snprintf(ps->new_tag, sizeof(ps->new_tag), "%s%s", to, is_system ? suffix : "");
+		procedure_tag_patch(sec, to, ps->patch, sizeof(ps->patch));
+		if (is_system)
+			p->sys = p->nsections;
+		for (k = 0; k < sec->ndcs && p->ndcs < PLAN_MAX_DCS; k++) {
+			struct plan_dc *d = &p->dcs[p->ndcs++];
+
+			d->spec = &sec->dcs[k];
+			d->section = p->nsections;
+			/* without a cluster, the first of two alternatives stands for both */
+			d->present = exists ? exists(ctx, d->spec->name) : !alternative;
+			ps->present |= d->present;
+		}
+		p->nsections++;
+	}
+}
+
+/* 1 if another section of the same name (the other system database) is present */
+static int
+alternative_present(const struct plan *p, int s)
+{
+	int i;
+
+	for (i = 0; i < p->nsections; i++)
+		if (i != s && p->sections[i].present && strcmp(p->sections[i].sec->name, p->sections[s].sec->name) == 0)
+			return 1;
+	return 0;
+}
+
+/* the dc steps of section s, in the guide's order; the absent ones skipped */
+static void
+add_dc_steps(struct plan *p, int s)
+{
+	const struct plan_section *ps = &p->sections[s];
+	struct step *st;
+	int i;
+
+	if (!ps->present) {
+		if (alternative_present(p, s) || (s > 0 && strcmp(p->sections[s - 1].sec->name, ps->sec->name) == 0))
+			return;
+		st = add_step(p, STEP_ABSENT, s, -1);
+		strlcopy(st->id, ps->sec->name, sizeof(st->id));
+		snprintf(st->title, sizeof(st->title), "section %s: dc/%s%s", ps->sec->name, ps->sec->dcs[0].name,
+			 ps->sec->ndcs > 1 ? ", ..." : "");
+		for (i = s + 1; i < p->nsections && strcmp(p->sections[i].sec->name, ps->sec->name) == 0; i++)
+			snprintf(st->title + strlen(st->title), sizeof(st->title) - strlen(st->title), " or dc/%s",
+				 p->sections[i].sec->dcs[0].name);
+		strlcopy(st->note, "not in the namespace: skipped", sizeof(st->note));
+		return;
+	}
+	for (i = 0; i < p->ndcs; i++) {
+		const char *name = PLAN_DC_NAME(p, i);
+
+		if (p->dcs[i].section != s)
+			continue;
+		st = add_step(p, p->dcs[i].present ? STEP_DC : STEP_ABSENT, s, i);
+		snprintf(st->id, sizeof(st->id), "dc/%s", name);
+		if (p->dcs[i].present)
+			snprintf(st->title, sizeof(st->title), "dc/%s: trigger %s:%s -> %s:%s, roll out", name,
+				 ps->sec->imagestream, ps->old_tag, ps->sec->imagestream, ps->new_tag);
+		else {
+			snprintf(st->title, sizeof(st->title), "dc/%s", name);
+			strlcopy(st->note, "not in the namespace: skipped", sizeof(st->note));
+		}
+	}
+}
+
+void
+plan_build(struct plan *p, const char *from, const char *to, enum database db,
+	   const char *only, const char *skip, dc_exists_fn exists, void *ctx)
+{
 	struct step *s;
 	int i;
 
@@ -40,28 +140,51 @@ plan_build(struct plan *p, const char *from, const char *to, enum database db)
 	strlcopy(p->from, from, sizeof(p->from));
 	strlcopy(p->to, to, sizeof(p->to));
 	p->db = db;
-	snprintf(p->old_tag, sizeof(p->old_tag), "%s%s", from, suffix);
-	snprintf(p->new_tag, sizeof(p->new_tag), "%s%s", to, suffix);
-	if (sys) {
-		strlcopy(p->image, sys->image, sizeof(p->image));
-		procedure_tag_patch(sys, to, p->patch, sizeof(p->patch));
+	p->sys = -1;
+	p->hop = procedure_hop(from, to);
+	if (!p->hop)
+		return;
+	add_sections(p, from, to, only, skip, exists, ctx);
+	if (plan_selected(STEP_NAME_RELEASE, only, skip) && plan_any_present(p)) {
+		procedure_release_patch(p->hop, p->release_patch, sizeof(p->release_patch));
+		s = add_step(p, STEP_RELEASE, -1, -1);
+		strlcopy(s->id, STEP_NAME_RELEASE, sizeof(s->id));
+		snprintf(s->title, sizeof(s->title), "cm/%s: %s %s -> %s", p->hop->release_cm, p->hop->release_key,
+			 from, to);
 	}
 
-	s = add_step(p, STEP_TAG, -1);
-	strlcopy(s->id, "tag", sizeof(s->id));
-	snprintf(s->title, sizeof(s->title), "add image stream tag " IMAGESTREAM ":%s", to);
-	s = add_step(p, STEP_IMPORT, -1);
-	strlcopy(s->id, "import", sizeof(s->id));
-	snprintf(s->title, sizeof(s->title), "wait for the import of " IMAGESTREAM ":%s", to);
-	for (i = 0; i < NDCS; i++) {
-		s = add_step(p, STEP_DC, i);
-		snprintf(s->id, sizeof(s->id), "dc/%s", system_dcs[i].name);
-		snprintf(s->title, sizeof(s->title), "dc/%s: trigger " IMAGESTREAM ":%s -> " IMAGESTREAM ":%s, roll out",
-			 system_dcs[i].name, p->old_tag, p->new_tag);
+	/* every tag and every import before the first trigger moves */
+	for (i = 0; i < p->nsections; i++) {
+		if (!p->sections[i].present || !p->sections[i].in_run)
+			continue;
+		s = add_step(p, STEP_TAG, i, -1);
+		snprintf(s->id, sizeof(s->id), "tag/%s", PLAN_IS(p, i));
+		snprintf(s->title, sizeof(s->title), "add image stream tag %s:%s", PLAN_IS(p, i), to);
 	}
-	s = add_step(p, STEP_REPLICAS, -1);
-	strlcopy(s->id, "replicas", sizeof(s->id));
-	strlcopy(s->title, "restore replicas recorded by scale-down", sizeof(s->title));
+	for (i = 0; i < p->nsections; i++) {
+		if (!p->sections[i].present || !p->sections[i].in_run)
+			continue;
+		s = add_step(p, STEP_IMPORT, i, -1);
+		snprintf(s->id, sizeof(s->id), "import/%s", PLAN_IS(p, i));
+		snprintf(s->title, sizeof(s->title), "wait for the import of %s:%s", PLAN_IS(p, i), to);
+	}
+	for (i = 0; i < p->nsections; i++)
+		if (p->sections[i].in_run)
+			add_dc_steps(p, i);
+	if (plan_selected(STEP_NAME_CONFIRM, only, skip) && plan_any_present(p)) {
+		/* confirm checks the sections of the run; asked for alone, every section */
+		if (!plan_any_in_run(p))
+			for (i = 0; i < p->nsections; i++)
+				p->sections[i].checked = 1;
+		s = add_step(p, STEP_CONFIRM, -1, -1);
+		strlcopy(s->id, STEP_NAME_CONFIRM, sizeof(s->id));
+		strlcopy(s->title, "confirm: every dc runs the image of its new tag", sizeof(s->title));
+	}
+	if (p->sys >= 0 && p->sections[p->sys].present && p->sections[p->sys].in_run) {
+		s = add_step(p, STEP_REPLICAS, p->sys, -1);
+		strlcopy(s->id, "replicas", sizeof(s->id));
+		strlcopy(s->title, "restore replicas recorded by scale-down", sizeof(s->title));
+	}
 }
 
 static void
@@ -91,12 +214,14 @@ cmd_get(struct args *a, const char *oc, const char *ns, const char *what, const 
 void
 cmd_trigger(struct args *a, const struct plan *p, const char *oc, const char *ns, int dc, int remove)
 {
+	const struct plan_section *ps = PLAN_DC_SECTION(p, dc);
+
 	args_init(a, oc);
 	args_add(a, "set");
 	args_add(a, "triggers");
-	args_add(a, "dc/%s", system_dcs[dc].name);
-	args_add(a, "--from-image=" IMAGESTREAM ":%s", remove ? p->old_tag : p->new_tag);
-	args_add(a, "--containers=%s", system_dcs[dc].containers);
+	args_add(a, "dc/%s", PLAN_DC_NAME(p, dc));
+	args_add(a, "--from-image=%s:%s", ps->sec->imagestream, remove ? ps->old_tag : ps->new_tag);
+	args_add(a, "--containers=%s", p->dcs[dc].spec->containers);
 	if (remove)
 		args_add(a, "--remove");
 	add_ns(a, ns);
@@ -144,15 +269,26 @@ plan_step_commands(const struct plan *p, const struct step *s, const char *oc,
 	int n = 0;
 
 	switch (s->kind) {
+	case STEP_RELEASE:
+		if (max < 1 || (s->skip & SKIP_PATCH))
+			return 0;
+		args_init(&cmds[0], oc);
+		args_add(&cmds[0], "patch");
+		args_add(&cmds[0], "cm");
+		args_add(&cmds[0], "%s", p->hop->release_cm);
+		args_add(&cmds[0], "--patch");
+		args_add(&cmds[0], "%s", p->release_patch);
+		add_ns(&cmds[0], ns);
+		return 1;
 	case STEP_TAG:
 		if (max < 1 || (s->skip & SKIP_PATCH))
 			return 0;
 		args_init(&cmds[0], oc);
 		args_add(&cmds[0], "patch");
-		args_add(&cmds[0], "imagestream/" IMAGESTREAM);
+		args_add(&cmds[0], "imagestream/%s", PLAN_IS(p, s->section));
 		args_add(&cmds[0], "--type=json");
 		args_add(&cmds[0], "-p");
-		args_add(&cmds[0], "%s", p->patch);
+		args_add(&cmds[0], "%s", p->sections[s->section].patch);
 		add_ns(&cmds[0], ns);
 		return 1;
 	case STEP_DC:
@@ -177,4 +313,48 @@ cmd_can_i(struct args *a, const char *oc, const char *ns, const char *verb, cons
 	args_add(a, "%s", verb);
 	args_add(a, "%s", resource);
 	add_ns(a, ns);
+}
+
+const char *
+rc_selector(const struct plan *p, int dc, char *buf, size_t n)
+{
+	snprintf(buf, n, "openshift.io/deployment-config.name=%s", PLAN_DC_NAME(p, dc));
+	return buf;
+}
+
+const char *
+pod_selector(const struct plan *p, int dc, char *buf, size_t n)
+{
+	snprintf(buf, n, "deploymentconfig=%s", PLAN_DC_NAME(p, dc));
+	return buf;
+}
+
+int
+plan_any_in_run(const struct plan *p)
+{
+	int i;
+
+	for (i = 0; i < p->nsections; i++)
+		if (p->sections[i].in_run)
+			return 1;
+	return 0;
+}
+
+int
+plan_dc_checked(const struct plan *p, int i)
+{
+	const struct plan_section *ps = PLAN_DC_SECTION(p, i);
+
+	return p->dcs[i].present && (ps->in_run || ps->checked);
+}
+
+int
+plan_any_present(const struct plan *p)
+{
+	int i;
+
+	for (i = 0; i < p->ndcs; i++)
+		if (p->dcs[i].present)
+			return 1;
+	return 0;
 }

@@ -39,18 +39,24 @@ plan_mark_done(struct engine *e)
 		struct trigger_view tv;
 
 		switch (s->kind) {
+		case STEP_RELEASE:
+			if (release_done(e)) {
+				s->skip = SKIP_PATCH;
+				strlcopy(s->note, "already done", sizeof(s->note));
+			}
+			break;
 		case STEP_TAG:
-			if (e->tag.in_spec) {
+			if (e->secs[s->section].tag.in_spec) {
 				s->skip = SKIP_PATCH;
 				strlcopy(s->note, "already there", sizeof(s->note));
 			}
 			break;
 		case STEP_IMPORT:
-			if (e->tag.state == TAG_IMPORTED)
+			if (e->secs[s->section].tag.state == TAG_IMPORTED)
 				strlcopy(s->note, "already imported", sizeof(s->note));
 			break;
 		case STEP_DC:
-			trigger_assess(e->dcs[s->dc], e->plan.old_tag, e->plan.new_tag, system_dcs[s->dc].containers, &tv);
+			dc_triggers(e, s->dc, e->dcs[s->dc], &tv);
 			s->skip = (tv.has_old ? 0 : SKIP_REMOVE) | (tv.has_new && tv.new_containers_ok ? SKIP_ADD : 0);
 			if (s->skip == (SKIP_REMOVE | SKIP_ADD))
 				strlcopy(s->note, "trigger already moved: run only checks the rollout", sizeof(s->note));
@@ -63,91 +69,173 @@ plan_mark_done(struct engine *e)
 	}
 }
 
-static void
-preflight_read(struct batch *b)
+static int
+dc_listed(void *ctx, const char *name)
 {
-	struct engine *e = b->e;
-	char why[512], missing[128];
-	int i, db, first = 0;
+	return list_item(ctx, name) != NULL;
+}
 
-	if (b->slots[0].parse == READ_TEXT) {
-		/* -n given: whoami ran in this batch (slot 0) */
-		strlcopy(e->user, b->slots[0].text, sizeof(e->user));
-		first = 1;
-	}
-	e->is = batch_take(b, first);
-	for (i = 0; i < NDCS; i++)
-		e->dcs[i] = batch_take(b, first + i + 1);
-	for (i = first + 4; i < b->nslots; i++) {
-		if (strcmp(b->slots[i].text, "yes") != 0) {
-			report_error("user '%s' may not %s %s in namespace %s (oc auth can-i says %s)", e->user,
-				     b->slots[i].cmd.v[3], b->slots[i].cmd.v[4], e->ns, b->slots[i].text);
-			report_hint("ask for edit rights on project %s", e->ns);
-			stop(e, 3);
-			return;
-		}
-	}
-	for (i = 0; i < NDCS; i++) {
-		if (dc_missing_container(e->dcs[i], system_dcs[i].containers, missing, sizeof(missing))) {
-			report_error("dc/%s has no container or init container '%s' (the guide expects %s): "
-				     "is this a template-based 3scale 2.x?", system_dcs[i].name, missing,
-				     system_dcs[i].containers);
-			stop(e, 3);
-			return;
-		}
-	}
-	db = detect_database((const json_t *const *)e->dcs, NDCS, e->o->from, e->o->to, why, sizeof(why));
+/* the database branch from the system dcs in dcs (a List), or -1 after an error */
+static int
+preflight_database(struct engine *e, const json_t *dcs)
+{
+	const struct hop *h = procedure_hop(e->o->from, e->o->to);
+	const struct section *sys = procedure_section(h, "system");
+	const json_t *docs[SECTION_MAX_DCS];
+	char why[512];
+	int i, n = 0, db;
+
+	for (i = 0; i < sys->ndcs; i++)
+		if ((docs[n] = list_item(dcs, sys->dcs[i].name)))
+			n++;
+	db = detect_database(docs, n, sys->imagestream, e->o->from, e->o->to, why, sizeof(why));
 	if (db < 0) {
 		report_error("%s", why);
-		stop(e, 3);
-		return;
+		return -1;
 	}
 	if (e->o->database != DB_AUTO && db != DB_AUTO && db != (int)e->o->database) {
 		report_error("--database %s contradicts the image triggers, which are for the %s database",
 			     database_name(e->o->database), db == DB_ORACLE ? "Oracle" : "non-Oracle");
-		stop(e, 3);
-		return;
+		return -1;
 	}
 	if (e->o->database != DB_AUTO)
-		db = e->o->database;
-	else if (db == DB_AUTO) {
-		report_error("cannot tell the database: no system dc has an image trigger on " IMAGESTREAM
-			     ":%s or :%s (with or without -oracle); pass --database oracle or --database other",
-			     e->o->from, e->o->to);
-		stop(e, 3);
-		return;
-	} else
-		e->detected = 1;
-	plan_build(&e->plan, e->o->from, e->o->to, (enum database)db);
-
-	if (tag_assess(e->is, e->plan.to, &e->tag) < 0) {
-		report_error("imagestream/" IMAGESTREAM " is not an object");
-		stop(e, 3);
-		return;
+		return e->o->database;
+	if (db == DB_AUTO && n == 0)
+		return DB_OTHER;  /* no system dc: the database does not matter */
+	if (db == DB_AUTO) {
+		report_error("cannot tell the database: no system dc has an image trigger on %s:%s or :%s "
+			     "(with or without -oracle); pass --database oracle or --database other",
+			     sys->imagestream, e->o->from, e->o->to);
+		return -1;
 	}
-	if (e->tag.in_spec && strcmp(e->tag.from_name, e->plan.image) != 0) {
-		report_error("image stream tag " IMAGESTREAM ":%s already exists from '%s', not from '%s': refusing "
-			     "to replace it", e->plan.to, e->tag.from_name, e->plan.image);
-		stop(e, 3);
-		return;
-	}
-	if (db == DB_ORACLE) {
-		struct tag_view ot;
+	e->detected = 1;
+	return db;
+}
 
-		tag_assess(e->is, e->plan.new_tag, &ot);
-		if (ot.state != TAG_IMPORTED) {
-			report_error("image stream tag " IMAGESTREAM ":%s has no image: build it first", e->plan.new_tag);
-			report_hint("follow \"Upgrading 3scale 2.9 to 2.10 with Oracle 19c\": BuildConfig "
-				    "3scale-amp-system-oracle (amp/system-oracle/build.yml), a binary build with the "
-				    "Oracle Instant Client zips, output " IMAGESTREAM ":%s", e->plan.new_tag);
-			stop(e, 3);
-			return;
+/* take the present dcs out of the List dcs, and check their containers */
+static int
+preflight_dcs(struct engine *e, const json_t *dcs)
+{
+	char missing[128];
+	int i;
+
+	for (i = 0; i < e->plan.ndcs; i++) {
+		const struct dc_spec *spec = e->plan.dcs[i].spec;
+
+		if (!e->plan.dcs[i].present)
+			continue;
+		e->dcs[i] = json_incref(list_item(dcs, spec->name));
+		if (dc_missing_container(e->dcs[i], spec->containers, missing, sizeof(missing))) {
+			report_error("dc/%s has no container or init container '%s' (the guide expects %s): "
+				     "is this a template-based 3scale 2.x?", spec->name, missing, spec->containers);
+			return -1;
 		}
-		strlcopy(e->digest, ot.digest, sizeof(e->digest));
-	} else if (e->tag.state == TAG_IMPORTED) {
-		strlcopy(e->digest, e->tag.digest, sizeof(e->digest));
 	}
+	return 0;
+}
 
+/* the image stream of every present section, out of the List iss, and its tag <to> */
+static int
+preflight_streams(struct engine *e, const json_t *iss)
+{
+	int s;
+
+	for (s = 0; s < e->plan.nsections; s++) {
+		const struct section *sec = e->plan.sections[s].sec;
+		struct secstate *ss = &e->secs[s];
+
+		if (!e->plan.sections[s].present)
+			continue;
+		ss->is = json_incref(list_item(iss, sec->imagestream));
+		if (!ss->is) {
+			report_error("namespace %s has dc/%s but no image stream %s: is this a template-based 3scale 2.x?",
+				     e->ns, sec->dcs[0].name, sec->imagestream);
+			return -1;
+		}
+		tag_assess(ss->is, e->plan.to, &ss->tag);
+		if (e->plan.sections[s].in_run && ss->tag.in_spec && strcmp(ss->tag.from_name, sec->image) != 0) {
+			report_error("image stream tag %s:%s already exists from '%s', not from '%s': refusing "
+				     "to replace it", sec->imagestream, e->plan.to, ss->tag.from_name, sec->image);
+			return -1;
+		}
+		if (ss->tag.state == TAG_IMPORTED)
+			strlcopy(ss->digest, ss->tag.digest, sizeof(ss->digest));
+	}
+	return 0;
+}
+
+/* Oracle: the system image is built, not imported: its tag must have an image already */
+static int
+preflight_oracle(struct engine *e)
+{
+	const struct plan_section *ps;
+	struct secstate *ss;
+	struct tag_view ot;
+
+	if (e->plan.db != DB_ORACLE || e->plan.sys < 0 || !e->plan.sections[e->plan.sys].present ||
+	    !(e->plan.sections[e->plan.sys].in_run || e->plan.sections[e->plan.sys].checked))
+		return 0;
+	ps = &e->plan.sections[e->plan.sys];
+	ss = &e->secs[e->plan.sys];
+	tag_assess(ss->is, ps->new_tag, &ot);
+	if (ot.state != TAG_IMPORTED) {
+		report_error("image stream tag %s:%s has no image: build it first", ps->sec->imagestream, ps->new_tag);
+		report_hint("follow \"Upgrading 3scale %s to %s with Oracle 19c\": BuildConfig "
+			    "3scale-amp-system-oracle (amp/system-oracle/build.yml), a binary build with the "
+			    "Oracle Instant Client zips, output %s:%s", e->plan.from, e->plan.to, ps->sec->imagestream,
+			    ps->new_tag);
+		return -1;
+	}
+	strlcopy(ss->digest, ot.digest, sizeof(ss->digest));
+	return 0;
+}
+
+/* the preflight reads the release ConfigMap: the plan has the version number step */
+static int
+reads_release(const struct engine *e)
+{
+	return e->o->command != CMD_SCALE_DOWN && plan_selected(STEP_NAME_RELEASE, e->o->only, e->o->skip);
+}
+
+/* the version number is <from> or <to> (the release step comes before the images) */
+static int
+preflight_release(struct engine *e)
+{
+	const struct hop *h = e->plan.hop;
+	const char *v;
+
+	if (!e->cm)
+		return 0;
+	v = json_string_value(json_object_get(json_object_get(e->cm, "data"), h->release_key));
+	if (v && (strcmp(v, e->plan.from) == 0 || strcmp(v, e->plan.to) == 0))
+		return 0;
+	report_error("cm/%s has %s '%s', but this is the %s -> %s hop: refusing to change it", h->release_cm,
+		     h->release_key, v ? v : "(none)", e->plan.from, e->plan.to);
+	report_hint("check --from and --to against the install (the dcs' image triggers say which release runs)");
+	return -1;
+}
+
+/* 0 if no dc the run moves is paused */
+static int
+preflight_paused(struct engine *e)
+{
+	int i;
+
+	for (i = 0; i < e->plan.ndcs; i++) {
+		if (PLAN_DC_SECTION(&e->plan, i)->in_run &&
+		    json_is_true(json_object_get(json_object_get(e->dcs[i], "spec"), "paused"))) {
+			report_error("dc/%s is paused: its rollout would never start", PLAN_DC_NAME(&e->plan, i));
+			report_hint("resume it with: oc rollout resume dc/%s -n %s", PLAN_DC_NAME(&e->plan, i), e->ns);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* the preflight passed: the command it leads to */
+static void
+preflight_done(struct engine *e, struct batch *b)
+{
 	switch (e->o->command) {
 	case CMD_PLAN:
 		plan_mark_done(e);
@@ -158,8 +246,7 @@ preflight_read(struct batch *b)
 		return;
 	case CMD_STATUS:
 		batch_clear(b);
-		for (i = 0; i < NDCS; i++)
-			batch_add_rcs_pods(b, i);
+		status_reads(e, b);
 		report_begin("status", e->ns, &e->plan, e->detected);
 		batch_start(b, status_read);
 		return;
@@ -169,25 +256,76 @@ preflight_read(struct batch *b)
 	default:
 		break;
 	}
-	for (i = 0; i < NDCS; i++) {
-		if (json_is_true(json_object_get(json_object_get(e->dcs[i], "spec"), "paused"))) {
-			report_error("dc/%s is paused: its rollout would never start", system_dcs[i].name);
-			report_hint("resume it with: oc rollout resume dc/%s -n %s", system_dcs[i].name, e->ns);
-			stop(e, 3);
-			return;
-		}
+	if (preflight_paused(e) < 0) {
+		stop(e, 3);
+		return;
 	}
 	start_run(e);
 }
 
-/* the reads of the preflight: the image stream, the dcs, and the rights to change them */
+static void
+preflight_read(struct batch *b)
+{
+	struct engine *e = b->e;
+	const json_t *iss, *dcs;
+	int i, db, first = 0;
+
+	if (b->slots[0].parse == READ_TEXT) {
+		/* -n given: whoami ran in this batch (slot 0) */
+		strlcopy(e->user, b->slots[0].text, sizeof(e->user));
+		first = 1;
+	}
+	iss = b->slots[first].doc;
+	dcs = b->slots[first + 1].doc;
+	if (reads_release(e))
+		e->cm = batch_take(b, first + 2);
+	for (i = first + (e->cm ? 3 : 2); i < b->nslots; i++) {
+		if (strcmp(b->slots[i].text, "yes") != 0) {
+			report_error("user '%s' may not %s %s in namespace %s (oc auth can-i says %s)", e->user,
+				     b->slots[i].cmd.v[3], b->slots[i].cmd.v[4], e->ns, b->slots[i].text);
+			report_hint("ask for edit rights on project %s", e->ns);
+			stop(e, 3);
+			return;
+		}
+	}
+	if ((db = preflight_database(e, dcs)) < 0) {
+		stop(e, 3);
+		return;
+	}
+	plan_build(&e->plan, e->o->from, e->o->to, (enum database)db, e->o->only, e->o->skip, dc_listed, (void *)dcs);
+	if (!plan_any_present(&e->plan)) {
+		report_error("namespace %s has none of the dcs of %s (dc/%s, ...)", e->ns,
+			     e->o->only || e->o->skip ? "the sections asked for" : "a template-based 3scale",
+			     PLAN_DC_NAME(&e->plan, 0));
+		report_hint("check the namespace: oc get dc -n %s", e->ns);
+		stop(e, 3);
+		return;
+	}
+	if (preflight_dcs(e, dcs) < 0 || preflight_streams(e, iss) < 0 || preflight_oracle(e) < 0 ||
+	    preflight_release(e) < 0) {
+		stop(e, 3);
+		return;
+	}
+
+	preflight_done(e, b);
+}
+
+
+/* the reads of the preflight: the image streams, the dcs, and the rights to change them */
 void
 preflight_reads(struct engine *e)
 {
 	struct batch *b = &e->main;
 
-	cmd_get(batch_add(b, READ_JSON), e->o->oc, e->ns, "imagestream/" IMAGESTREAM, NULL);
-	batch_add_dcs(b);
+	/* two lists, whatever the number of sections: absent objects are simply not there */
+	cmd_get(batch_add(b, READ_JSON), e->o->oc, e->ns, "imagestream", NULL);
+	cmd_get(batch_add(b, READ_JSON), e->o->oc, e->ns, "dc", NULL);
+	if (reads_release(e)) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "cm/%s", procedure_hop(e->o->from, e->o->to)->release_cm);
+		cmd_get(batch_add(b, READ_JSON), e->o->oc, e->ns, what, NULL);
+	}
 	/* the commands that change something need these rights */
 	if (e->o->command == CMD_RUN || e->o->command == CMD_SCALE_DOWN) {
 		cmd_can_i(batch_add(b, READ_YESNO), e->o->oc, e->ns, "patch", "deploymentconfigs");

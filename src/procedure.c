@@ -8,6 +8,7 @@
  * tag 3scale-2.10.0-GA).
  */
 #include "procedure.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -44,7 +45,9 @@ const struct section procedure_2_10[] = {
 };
 
 static const struct hop hops[] = {
-	{ "2.9", "2.10", procedure_2_10, (int)(sizeof(procedure_2_10) / sizeof(procedure_2_10[0])) },
+	/* the version number: P (the 2.11 guide prints it; 2.10's follows the same pattern) */
+	{ "2.9", "2.10", procedure_2_10, (int)(sizeof(procedure_2_10) / sizeof(procedure_2_10[0])),
+	  "system-environment", "AMP_RELEASE", 1 },
 };
 
 const struct hop *
@@ -92,6 +95,51 @@ procedure_tag_patch(const struct section *s, const char *tag, char *buf, size_t 
 			   "\"DockerImage\", \"name\": \"%s\"}, \"name\": \"%s\", \"referencePolicy\": "
 			   "{\"type\": \"Source\"}}}]",
 			   s->display, s->tight_from ? "" : " ", s->image, tag);
+
+	return len < 0 || (size_t)len >= n ? -1 : len;
+}
+
+int
+procedure_section_known(const char *name)
+{
+	size_t i;
+
+	if (strcmp(name, STEP_NAME_RELEASE) == 0 || strcmp(name, STEP_NAME_CONFIRM) == 0)
+		return 1;
+	for (i = 0; i < sizeof(hops) / sizeof(hops[0]); i++)
+		if (procedure_section(&hops[i], name))
+			return 1;
+	return 0;
+}
+
+const char *
+procedure_section_names(void)
+{
+	static char buf[512];
+	size_t i, len = 0;
+	int k;
+
+	if (buf[0])
+		return buf;
+	len = (size_t)snprintf(buf, sizeof(buf), "%s", STEP_NAME_RELEASE);
+	for (i = 0; i < sizeof(hops) / sizeof(hops[0]); i++)
+		for (k = 0; k < hops[i].nsections; k++) {
+			const char *name = hops[i].sections[k].name;
+
+			if (csv_has(buf, name) || len >= sizeof(buf))
+				continue;
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? "," : "", name);
+		}
+	if (len < sizeof(buf))
+		snprintf(buf + len, sizeof(buf) - len, ",%s", STEP_NAME_CONFIRM);
+	return buf;
+}
+
+int
+procedure_release_patch(const struct hop *h, char *buf, size_t n)
+{
+	/* the guide's text, spacing included */
+	int len = snprintf(buf, n, "{\"data\": {\"%s\": \"%s\"}}", h->release_key, h->to);
 
 	return len < 0 || (size_t)len >= n ? -1 : len;
 }

@@ -34,7 +34,14 @@ struct hop {
 	const char *from, *to;
 	const struct section *sections;
 	int nsections;
+	const char *release_cm;   /* the version number: this ConfigMap's key ... */
+	const char *release_key;  /* ... becomes <to> ("system-environment", "AMP_RELEASE") */
+	int release_pattern;      /* that step follows another release's guide (P) */
 };
+
+/* the steps of a hop besides its image sections, as --only and --skip name them */
+#define STEP_NAME_RELEASE "release"
+#define STEP_NAME_CONFIRM "confirm"
 
 /* the sections of 2.9 -> 2.10, the system section first */
 extern const struct section procedure_2_10[];
@@ -45,6 +52,14 @@ const struct hop *procedure_hop(const char *from, const char *to);
 const char *procedure_hops(void);
 /* the section called name in hop h, NULL if none (the first of two alternatives) */
 const struct section *procedure_section(const struct hop *h, const char *name);
+
+/* 1 if some hop has a section called name (what --only and --skip take) */
+int procedure_section_known(const char *name);
+/* every section name of every hop, in the guide's order, comma-separated, once each */
+const char *procedure_section_names(void);
+
+/* the guide's patch of the version number to <to> (a strategic merge patch), into buf */
+int procedure_release_patch(const struct hop *h, char *buf, size_t n);
 
 /*
  * The guide's JSON patch that adds tag `tag` to section s's image stream, spacing

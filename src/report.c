@@ -59,9 +59,9 @@ static struct live lives[MAXLIVE];
 static int shown;                       /* the status line is on the terminal */
 static int ended;                       /* report_end was called: no more events */
 static int nerrors, nwarnings, nretries;
-static json_t *status_ids[3];           /* status: ids done, pending, failed */
+static json_t *status_ids[4];           /* status: ids done, pending, failed, not there */
 
-static const char *const status_names[] = { "done", "skipped", "failed", "pending" };
+static const char *const status_names[] = { "done", "skipped", "failed", "pending", "skipped" };
 
 void
 report_init(const struct report_config *c)
@@ -294,10 +294,18 @@ report_begin(const char *command, const char *ns, const struct plan *p, int dete
 }
 
 static const char *
-wait_note(const struct step *s)
+wait_note(const struct plan *p, const struct step *s, char *buf, size_t n)
 {
 	switch (s->kind) {
-	case STEP_IMPORT: return "then wait until the tag has an image (oc get imagestream/" IMAGESTREAM " -o json)";
+	case STEP_RELEASE:
+		snprintf(buf, n, "then check: oc get cm/%s -o json has .data.%s = \"%s\"", p->hop->release_cm,
+			 p->hop->release_key, p->to);
+		return buf;
+	case STEP_CONFIRM:
+		return "check each dc's containers (oc get dc -o json): the image of its new tag, by digest";
+	case STEP_IMPORT:
+		snprintf(buf, n, "then wait until the tag has an image (oc get imagestream/%s -o json)", PLAN_IS(p, s->section));
+		return buf;
 	case STEP_DC: return "then wait: new rollout complete, new pods ready, old pods gone";
 	case STEP_REPLICAS: return "for each system dc annotated " REPLICAS_ANNOTATION "=N: oc scale dc/NAME --replicas=N, "
 				   "remove the annotation, wait for the pods";
@@ -321,7 +329,8 @@ report_plan(const struct plan *p, const char *oc, const char *ns, int detected)
 		       ns ? ns : "oc's current project", database_name(p->db), detected ? " (detected)" : "");
 	for (i = 0; i < p->nsteps; i++) {
 		const struct step *s = &p->steps[i];
-		const char *note = wait_note(s);
+		char nbuf[160];
+		const char *note = wait_note(p, s, nbuf, sizeof(nbuf));
 
 		n = plan_step_commands(p, s, oc, ns, cmds, 4);
 		if (cfg.json) {
@@ -571,8 +580,8 @@ static void
 step_end(struct open_step *o, enum step_status st, uint64_t ms, const char *detail, const char *reason)
 {
 	char d[32];
-	const char *word = st == STEP_SKIPPED ? "already done" : status_names[st];
-	const char *colour = st == STEP_DONE ? SGR_GREEN : st == STEP_SKIPPED ? SGR_CYAN : SGR_RED;
+	const char *word = st == STEP_SKIPPED ? "already done" : status_names[st];  /* STEP_NOT_THERE: "skipped" */
+	const char *colour = st == STEP_DONE ? SGR_GREEN : st == STEP_SKIPPED || st == STEP_NOT_THERE ? SGR_CYAN : SGR_RED;
 
 	if (!detail || !*detail)
 		detail = st == STEP_FAILED ? o->error : "";
@@ -611,8 +620,9 @@ report_step_end(const struct plan *p, int index, enum step_status st, uint64_t m
 void
 report_status_step(const struct plan *p, int index, enum step_status st, const char *detail)
 {
-	const char *colour = st == STEP_DONE ? SGR_GREEN : st == STEP_FAILED ? SGR_RED : SGR_YELLOW;
-	int k = st == STEP_DONE ? 0 : st == STEP_FAILED ? 2 : 1;
+	const char *colour = st == STEP_DONE ? SGR_GREEN : st == STEP_FAILED ? SGR_RED :
+			     st == STEP_NOT_THERE ? SGR_CYAN : SGR_YELLOW;
+	int k = st == STEP_DONE ? 0 : st == STEP_FAILED ? 2 : st == STEP_NOT_THERE ? 3 : 1;
 
 	if (!status_ids[k])
 		status_ids[k] = json_array();
@@ -640,7 +650,7 @@ void
 report_status_end(const char *ns, const struct plan *p, int complete)
 {
 	if (cfg.json) {
-		json_t *done = take_ids(0), *pending = take_ids(1), *failed = take_ids(2);
+		json_t *done = take_ids(0), *pending = take_ids(1), *failed = take_ids(2), *skipped = take_ids(3);
 		const char *next = NULL;
 		int i;
 
@@ -652,15 +662,19 @@ report_status_end(const char *ns, const struct plan *p, int complete)
 			json_array_foreach(done, j, v)
 				if (strcmp(json_string_value(v), p->steps[i].id) == 0)
 					isdone = 1;
+			json_array_foreach(skipped, j, v)
+				if (strcmp(json_string_value(v), p->steps[i].id) == 0)
+					isdone = 1;
 			if (!isdone)
 				next = p->steps[i].id;
 		}
-		emit(json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:s?}", "event", "status_end",
+		emit(json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:s?}", "event", "status_end",
 			       "namespace", ns, "from", p->from, "to", p->to, "database", database_name(p->db),
 			       "complete", complete, "done", done, "pending", pending, "failed", failed,
-			       "next", next));
+			       "skipped", skipped, "next", next));
 		return;
 	}
+	json_decref(take_ids(3));
 	json_decref(take_ids(0));
 	json_decref(take_ids(1));
 	json_decref(take_ids(2));
@@ -759,9 +773,11 @@ ids_json(const char *ids)
 }
 
 void
-report_end(const char *command, int status, uint64_t ms, int done, const char *done_ids,
-	   int skipped, const char *skipped_ids, int procs)
+report_end(const char *command, int status, uint64_t ms, const struct run_totals *t, int procs)
 {
+	int done = t->done, skipped = t->skipped;
+	json_t *skipped_json;
+	char absent[96] = "";
 	const char *reason = status == 4 ? "timed_out" : status >= 128 ? "interrupted" : "error";
 	json_t *failed = json_array();
 	char d[32], failed_ids[256] = "";
@@ -784,9 +800,12 @@ report_end(const char *command, int status, uint64_t ms, int done, const char *d
 	memset(lives, 0, sizeof(lives));
 	erase();
 	if (cfg.json) {
-		emit(json_pack("{s:s, s:s, s:i, s:I, s:o, s:o, s:o, s:i, s:i, s:i, s:i}", "event", "end",
+		skipped_json = ids_json(t->skipped_ids);
+		json_array_extend(skipped_json, ids_json(t->absent_ids));
+		emit(json_pack("{s:s, s:s, s:i, s:I, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:i}", "event", "end",
 			       "command", command, "exit", status, "elapsed_ms", (json_int_t)ms,
-			       "steps_done", ids_json(done_ids), "steps_skipped", ids_json(skipped_ids),
+			       "steps_done", ids_json(t->done_ids), "steps_skipped", skipped_json,
+			       "steps_absent", ids_json(t->absent_ids),
 			       "steps_failed", failed, "oc_commands", procs, "errors", nerrors,
 			       "warnings", nwarnings, "retries", nretries));
 		ended = 1;
@@ -794,20 +813,24 @@ report_end(const char *command, int status, uint64_t ms, int done, const char *d
 	}
 	ended = 1;
 	json_decref(failed);
-	if (done_ids && *done_ids)
-		printf("done: %s\n", done_ids);
-	if (skipped_ids && *skipped_ids)
-		printf("already done: %s\n", skipped_ids);
+	if (t->done_ids && *t->done_ids)
+		printf("done: %s\n", t->done_ids);
+	if (t->skipped_ids && *t->skipped_ids)
+		printf("already done: %s\n", t->skipped_ids);
+	if (t->absent_ids && *t->absent_ids) {
+		printf("skipped, not in the namespace: %s\n", t->absent_ids);
+		snprintf(absent, sizeof(absent), ", %d not in the namespace", t->absent);
+	}
 	if (nfailed && status != 0)
 		printf("failed: %s\n", failed_ids);
 	if (status == 0)
-		printf("%s%s complete%s in %s: %d step%s done, %d already done; %d oc command%s\n",
+		printf("%s%s complete%s in %s: %d step%s done, %d already done%s; %d oc command%s\n",
 		       sgr(SGR_GREEN), run ? "upgrade" : command, reset(), fmt_duration(ms, d, sizeof(d)),
-		       done, done == 1 ? "" : "s", skipped, procs, procs == 1 ? "" : "s");
+		       done, done == 1 ? "" : "s", skipped, absent, procs, procs == 1 ? "" : "s");
 	else
-		printf("%s%s stopped%s after %s (exit %d): %d step%s done, %d already done; %d oc command%s\n",
+		printf("%s%s stopped%s after %s (exit %d): %d step%s done, %d already done%s; %d oc command%s\n",
 		       sgr(SGR_RED), command, reset(), fmt_duration(ms, d, sizeof(d)), status, done,
-		       done == 1 ? "" : "s", skipped, procs, procs == 1 ? "" : "s");
+		       done == 1 ? "" : "s", skipped, absent, procs, procs == 1 ? "" : "s");
 	fflush(stdout);
 }
 

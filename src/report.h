@@ -20,7 +20,14 @@
 #include "args.h"
 #include "plan.h"
 
-enum step_status { STEP_DONE, STEP_SKIPPED, STEP_FAILED, STEP_PENDING };
+/* STEP_SKIPPED: found already done; STEP_NOT_THERE: skipped, the namespace lacks its objects */
+enum step_status { STEP_DONE, STEP_SKIPPED, STEP_FAILED, STEP_PENDING, STEP_NOT_THERE };
+
+/* what a run did, for its summary: the ids of its steps, ", "-separated, by outcome */
+struct run_totals {
+	int done, skipped, absent;
+	const char *done_ids, *skipped_ids, *absent_ids;
+};
 
 struct report_config {
 	int json;        /* --output json */
@@ -89,8 +96,7 @@ void report_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* the final event / summary: exit status, time, the steps done and already done (ids
  * separated by ", "), the number of oc processes. Call it once every oc child has ended
  * (each has had its report_command_end): nothing is reported after it. */
-void report_end(const char *command, int status, uint64_t ms, int done, const char *done_ids,
-		int skipped, const char *skipped_ids, int procs);
+void report_end(const char *command, int status, uint64_t ms, const struct run_totals *t, int procs);
 /* take the status line off the terminal, for an exit without report_end */
 void report_clear(void);
 

@@ -112,7 +112,7 @@ int
 rollout_failed(struct dcwait *w, const struct rollout_view *rv, int earlier)
 {
 	struct engine *e = w->e;
-	const char *name = system_dcs[w->dc].name;
+	const char *name = PLAN_DC_NAME(&e->plan, w->dc);
 	int paused = strcmp(rv->reason, "DeploymentConfigPaused") == 0;
 
 	if (earlier && e->o->retry_failed && !w->retried && !paused) {
@@ -161,7 +161,7 @@ dcwait_assess(struct dcwait *w)
 	json_decref(rcs);
 	json_decref(pods);
 	if (rv.state == ROLLOUT_DONE && w->expect_new &&
-	    !dc_runs_digest(objset_single(&w->sets[K_DC]), system_dcs[w->dc].containers, e->digest)) {
+	    !dc_runs_new(e, w->dc, objset_single(&w->sets[K_DC]))) {
 		/* a rollout newer than we saw is done, but not of the new image (someone else's) */
 		rv.state = ROLLOUT_PROGRESSING;
 		snprintf(rv.waiting, sizeof(rv.waiting), "waiting for the image trigger to put the new image in the "
@@ -184,11 +184,11 @@ dcwait_assess(struct dcwait *w)
 		return;
 	default:
 		if (e->nw > 1)
-			snprintf(what, sizeof(what), "dc/%s: %s", system_dcs[w->dc].name, rv.waiting);
+			snprintf(what, sizeof(what), "dc/%s: %s", PLAN_DC_NAME(&e->plan, w->dc), rv.waiting);
 		else
 			snprintf(what, sizeof(what), "%s", rv.waiting);
 		progress_at(e, w->step, what);
-		rp.dc = system_dcs[w->dc].name;
+		rp.dc = PLAN_DC_NAME(&e->plan, w->dc);
 		rp.rollout = rv.latest;
 		rp.phase = rv.phase;
 		rp.ready = rv.ready_new;
@@ -338,14 +338,14 @@ dcwait_watch(struct dcwait *w, int k)
 	memset(wt, 0, sizeof(*wt));
 	switch (k) {
 	case K_DC:
-		snprintf(what, sizeof(what), "dc/%s", system_dcs[w->dc].name);
+		snprintf(what, sizeof(what), "dc/%s", PLAN_DC_NAME(&e->plan, w->dc));
 		cmd_get(&wt->cmd, e->o->oc, e->ns, what, NULL);
 		break;
 	case K_RC:
-		cmd_get(&wt->cmd, e->o->oc, e->ns, "rc", rc_selector(w->dc, sel, sizeof(sel)));
+		cmd_get(&wt->cmd, e->o->oc, e->ns, "rc", rc_selector(&e->plan, w->dc, sel, sizeof(sel)));
 		break;
 	default:
-		cmd_get(&wt->cmd, e->o->oc, e->ns, "pods", pod_selector(w->dc, sel, sizeof(sel)));
+		cmd_get(&wt->cmd, e->o->oc, e->ns, "pods", pod_selector(&e->plan, w->dc, sel, sizeof(sel)));
 	}
 	wt->plain = e->plain_watch;
 	watch_args(wt);
@@ -438,10 +438,10 @@ dc_waits_start(struct engine *e)
 	int k;
 
 	if (e->nw > 1)
-		snprintf(what, sizeof(what), "the rollouts of dc/%s and dc/%s", system_dcs[e->w[0].dc].name,
-			 system_dcs[e->w[1].dc].name);
+		snprintf(what, sizeof(what), "the rollouts of dc/%s and dc/%s", PLAN_DC_NAME(&e->plan, e->w[0].dc),
+			 PLAN_DC_NAME(&e->plan, e->w[1].dc));
 	else
-		snprintf(what, sizeof(what), "the rollout of dc/%s", system_dcs[e->w[0].dc].name);
+		snprintf(what, sizeof(what), "the rollout of dc/%s", PLAN_DC_NAME(&e->plan, e->w[0].dc));
 	wait_begin(e, what);
 	for (k = 0; k < e->nw; k++)
 		if (!e->w[k].done)

@@ -20,14 +20,15 @@ scale_down_done(struct engine *e)
 static int
 scale_down_queue(struct engine *e, int say)
 {
-	int i;
+	int list[PLAN_MAX_DCS], n = system_dcs(e, list), k;
 
 	e->nqueue = 0;
 	e->dcset = 0;
-	for (i = 0; i < NDCS; i++) {
+	for (k = 0; k < n; k++) {
+		int i = list[k];
 		long r = dc_replicas(e->dcs[i]);
 		long rec = dc_recorded_replicas(e->dcs[i]);
-		const char *name = system_dcs[i].name;
+		const char *name = PLAN_DC_NAME(&e->plan, i);
 
 		if (r > 0) {
 			/* the annotation first: a stop between the two keeps the count */
@@ -55,11 +56,11 @@ static void
 scale_down_reread_done(struct batch *b)
 {
 	struct engine *e = b->e;
-	int i;
+	int list[PLAN_MAX_DCS], n = system_dcs(e, list), k;
 
-	for (i = 0; i < NDCS; i++) {
-		json_decref(e->dcs[i]);
-		e->dcs[i] = batch_take(b, i);
+	for (k = 0; k < n; k++) {
+		json_decref(e->dcs[list[k]]);
+		e->dcs[list[k]] = batch_take(b, k);
 	}
 	scale_down_queue(e, 0);
 	queue_start(e, multi_wait, scale_down_reread);
@@ -69,7 +70,7 @@ static void
 scale_down_reread(struct engine *e)
 {
 	batch_clear(&e->main);
-	batch_add_dcs(&e->main);
+	batch_add_system_dcs(&e->main);
 	batch_start(&e->main, scale_down_reread_done);
 }
 
@@ -97,7 +98,7 @@ multi_read(struct batch *b)
 	struct engine *e = b->e;
 	int i, k = 0;
 
-	for (i = 0; i < NDCS; i++) {
+	for (i = 0; i < e->plan.ndcs; i++) {
 		struct rollout_view rv;
 		char what[300];
 
@@ -108,11 +109,11 @@ multi_read(struct batch *b)
 		if (rv.state == ROLLOUT_DONE)
 			continue;
 		if (rv.state == ROLLOUT_FAILED) {
-			report_error("dc/%s: %s: %s", system_dcs[i].name, rv.reason, rv.message);
+			report_error("dc/%s: %s: %s", PLAN_DC_NAME(&e->plan, i), rv.reason, rv.message);
 			stop(e, 1);
 			return;
 		}
-		snprintf(what, sizeof(what), "dc/%s: %s", system_dcs[i].name, rv.waiting);
+		snprintf(what, sizeof(what), "dc/%s: %s", PLAN_DC_NAME(&e->plan, i), rv.waiting);
 		progress(e, what);
 		schedule(e, POLL_MS, multi_poll);
 		return;
@@ -127,7 +128,7 @@ multi_poll(struct engine *e)
 	int i;
 
 	batch_clear(&e->main);
-	for (i = 0; i < NDCS; i++)
+	for (i = 0; i < e->plan.ndcs; i++)
 		if (e->dcset & (1u << i))
 			batch_add_rollout(&e->main, i);
 	batch_start(&e->main, multi_read);

@@ -8,6 +8,137 @@
 
 /* --- status -------------------------------------------------------------------------- */
 
+/* dc number i from its status reads (e->status_slot[i] in b): done, pending or failed */
+static enum step_status
+dc_status(const struct engine *e, const struct batch *b, int i, char *detail, size_t n)
+{
+	const json_t *dc = e->dcs[i];
+	const struct plan_section *ps = PLAN_DC_SECTION(&e->plan, i);
+	int slot = e->status_slot[i];
+	struct trigger_view tv;
+	struct rollout_view rv;
+	int match = dc_runs_new(e, i, dc);
+
+	dc_triggers(e, i, dc, &tv);
+	rollout_assess(dc, b->slots[slot].doc, b->slots[slot + 1].doc, 0, 0, &rv);
+	if (!tv.has_old && tv.has_new && tv.new_containers_ok && match && rv.state == ROLLOUT_DONE) {
+		snprintf(detail, n, "rollout #%ld complete", rv.latest);
+		return STEP_DONE;
+	}
+	if (rv.state == ROLLOUT_FAILED) {
+		snprintf(detail, n, "rollout #%ld: %s: %s", rv.latest, rv.reason, rv.message);
+		return STEP_FAILED;
+	}
+	if (tv.has_old)
+		snprintf(detail, n, "trigger still on %s:%s", ps->sec->imagestream, ps->old_tag);
+	else if (!tv.has_new)
+		snprintf(detail, n, "no image trigger on %s:%s", ps->sec->imagestream, ps->new_tag);
+	else if (!match)
+		snprintf(detail, n, "trigger moved; waiting for the new image to roll out");
+	else
+		snprintf(detail, n, "%s", rv.waiting);
+	return STEP_PENDING;
+}
+
+/* done when every dc the confirm step checks runs its new image, else the dcs that do not yet */
+static enum step_status
+confirm_status(const struct engine *e, char *detail, size_t n)
+{
+	int i, pending = 0;
+
+	for (i = 0; i < e->plan.ndcs; i++) {
+		size_t len = strlen(detail);
+
+		if (!plan_dc_checked(&e->plan, i) || dc_runs_new(e, i, e->dcs[i]))
+			continue;
+		snprintf(detail + len, n - len, "%sdc/%s", pending++ ? ", " : "not yet on the new images: ",
+			 PLAN_DC_NAME(&e->plan, i));
+	}
+	return pending ? STEP_PENDING : STEP_DONE;
+}
+
+/* the status reads: the RCs and the pods of every present dc of the run */
+void
+status_reads(struct engine *e, struct batch *b)
+{
+	int i;
+
+	for (i = 0; i < e->plan.ndcs; i++) {
+		if (!e->plan.dcs[i].present || !PLAN_DC_SECTION(&e->plan, i)->in_run)
+			continue;
+		e->status_slot[i] = b->nslots;
+		batch_add_rcs_pods(b, i);
+	}
+}
+
+/* done when scale-down recorded no replicas, else pending with what it recorded */
+static enum step_status
+replicas_status(const struct engine *e, char *detail, size_t n)
+{
+	int list[PLAN_MAX_DCS], nsys = system_dcs(e, list), k, any = 0;
+
+	for (k = 0; k < nsys; k++) {
+		long rec = dc_recorded_replicas(e->dcs[list[k]]);
+		size_t len = strlen(detail);
+
+		if (rec >= 0)
+			snprintf(detail + len, n - len, "%s%s=%ld", any++ ? ", " : "recorded: ",
+				 PLAN_DC_NAME(&e->plan, list[k]), rec);
+	}
+	return any ? STEP_PENDING : STEP_DONE;
+}
+
+/* step s judged from the cluster state: done, pending, failed or not there; why in detail */
+static enum step_status
+step_status(const struct engine *e, const struct batch *b, const struct step *s, char *detail, size_t n)
+{
+	enum step_status st = STEP_PENDING;
+
+	detail[0] = '\0';
+	switch (s->kind) {
+	case STEP_RELEASE:
+		if (release_done(e))
+			st = STEP_DONE;
+		else
+			snprintf(detail, n, "%s is not %s", e->plan.hop->release_key, e->plan.to);
+		break;
+	case STEP_TAG: {
+		const struct secstate *ss = &e->secs[s->section];
+
+		if (ss->tag.in_spec && strcmp(ss->tag.from_name, e->plan.sections[s->section].sec->image) == 0)
+			st = STEP_DONE;
+		else
+			snprintf(detail, n, "no tag %s", e->plan.to);
+		break;
+	}
+	case STEP_IMPORT: {
+		const struct secstate *ss = &e->secs[s->section];
+
+		if (ss->tag.state == TAG_IMPORTED)
+			st = STEP_DONE;
+		else if (ss->tag.state == TAG_FAILED) {
+			st = STEP_FAILED;
+			snprintf(detail, n, "%s: %s", ss->tag.reason, ss->tag.message);
+		}
+		break;
+	}
+	case STEP_DC:
+		st = dc_status(e, b, s->dc, detail, n);
+		break;
+	case STEP_CONFIRM:
+		st = confirm_status(e, detail, n);
+		break;
+	case STEP_ABSENT:
+		st = STEP_NOT_THERE;
+		snprintf(detail, n, "not in namespace %s", e->ns);
+		break;
+	case STEP_REPLICAS:
+		st = replicas_status(e, detail, n);
+		break;
+	}
+	return st;
+}
+
 void
 status_read(struct batch *b)
 {
@@ -16,67 +147,9 @@ status_read(struct batch *b)
 	char detail[1024];
 
 	for (i = 0; i < e->plan.nsteps; i++) {
-		const struct step *s = &e->plan.steps[i];
-		enum step_status st = STEP_PENDING;
+		enum step_status st = step_status(e, b, &e->plan.steps[i], detail, sizeof(detail));
 
-		detail[0] = '\0';
-		switch (s->kind) {
-		case STEP_TAG:
-			if (e->tag.in_spec && strcmp(e->tag.from_name, e->plan.image) == 0)
-				st = STEP_DONE;
-			else
-				snprintf(detail, sizeof(detail), "no tag %s", e->plan.to);
-			break;
-		case STEP_IMPORT:
-			if (e->tag.state == TAG_IMPORTED)
-				st = STEP_DONE;
-			else if (e->tag.state == TAG_FAILED) {
-				st = STEP_FAILED;
-				snprintf(detail, sizeof(detail), "%s: %s", e->tag.reason, e->tag.message);
-			}
-			break;
-		case STEP_DC: {
-			const json_t *dc = e->dcs[s->dc];
-			struct trigger_view tv;
-			struct rollout_view rv;
-			int match = dc_runs_digest(dc, system_dcs[s->dc].containers, e->digest);
-
-			trigger_assess(dc, e->plan.old_tag, e->plan.new_tag, system_dcs[s->dc].containers, &tv);
-			rollout_assess(dc, b->slots[2 * s->dc].doc, b->slots[2 * s->dc + 1].doc, 0, 0, &rv);
-			if (!tv.has_old && tv.has_new && tv.new_containers_ok && match && rv.state == ROLLOUT_DONE) {
-				st = STEP_DONE;
-				snprintf(detail, sizeof(detail), "rollout #%ld complete", rv.latest);
-			} else if (rv.state == ROLLOUT_FAILED) {
-				st = STEP_FAILED;
-				snprintf(detail, sizeof(detail), "rollout #%ld: %s: %s", rv.latest, rv.reason, rv.message);
-			} else if (tv.has_old)
-				snprintf(detail, sizeof(detail), "trigger still on " IMAGESTREAM ":%s", e->plan.old_tag);
-			else if (!tv.has_new)
-				snprintf(detail, sizeof(detail), "no image trigger on " IMAGESTREAM ":%s", e->plan.new_tag);
-			else if (!match)
-				snprintf(detail, sizeof(detail), "trigger moved; waiting for the new image to roll out");
-			else
-				snprintf(detail, sizeof(detail), "%s", rv.waiting);
-			break;
-		}
-		case STEP_REPLICAS: {
-			int k, any = 0;
-
-			st = STEP_DONE;
-			for (k = 0; k < NDCS; k++) {
-				long rec = dc_recorded_replicas(e->dcs[k]);
-				size_t len = strlen(detail);
-
-				if (rec < 0)
-					continue;
-				st = STEP_PENDING;
-				snprintf(detail + len, sizeof(detail) - len, "%s%s=%ld", any++ ? ", " : "recorded: ",
-					 system_dcs[k].name, rec);
-			}
-			break;
-		}
-		}
-		if (st != STEP_DONE)
+		if (st != STEP_DONE && st != STEP_NOT_THERE)
 			complete = 0;
 		report_status_step(&e->plan, i, st, detail);
 	}

@@ -206,3 +206,41 @@ is_version(const char *s)
 	}
 	return dots == 1 && digits > 0;
 }
+
+int
+csv_count(const char *csv)
+{
+	int n = *csv ? 1 : 0;
+
+	for (; *csv; csv++)
+		n += *csv == ',';
+	return n;
+}
+
+/* the next comma-separated name of *p into name; 0 when there is none */
+int
+csv_next(const char **p, char *name, size_t n)
+{
+	const char *end;
+	size_t len;
+
+	if (!**p)
+		return 0;
+	end = strchr(*p, ',');
+	len = end ? (size_t)(end - *p) : strlen(*p);
+	snprintf(name, n, "%.*s", (int)len, *p);
+	*p += len + (end ? 1 : 0);
+	return 1;
+}
+
+/* 1 if name is one of the comma-separated names in csv */
+int
+csv_has(const char *csv, const char *name)
+{
+	char item[128];
+
+	while (csv_next(&csv, item, sizeof(item)))
+		if (strcmp(item, name) == 0)
+			return 1;
+	return 0;
+}

@@ -31,4 +31,10 @@ int is_dns1123_label(const char *s);
 /* 1 if s is MAJOR.MINOR with decimal numbers */
 int is_version(const char *s);
 
+/* comma-separated lists: the number of names; the next name into name (0 at the end);
+ * 1 if name is one of them */
+int csv_count(const char *csv);
+int csv_next(const char **p, char *name, size_t n);
+int csv_has(const char *csv, const char *name);
+
 #endif

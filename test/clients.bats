@@ -18,7 +18,7 @@ watch_calls() {
 
 @test "oc 3.11: the first watch's unknown-flag answer switches the run to plain watches; the upgrade completes" {
 	OC_SIM_CLIENT=3.11 sim_init
-	run upgrade run -n 3scale --yes
+	run upgrade run --only system -n 3scale --yes
 	assert_success
 	assert_output --partial "this oc has no --output-watch-events"
 	assert_output --partial "upgrade complete"
@@ -39,7 +39,7 @@ watch_calls() {
 
 @test "oc 4.x: every watch has --output-watch-events, and nothing is said about the client" {
 	OC_SIM_CLIENT=4.x sim_init
-	run upgrade run -n 3scale --yes
+	run upgrade run --only system -n 3scale --yes
 	assert_success
 	refute_output --partial "no --output-watch-events"
 	run watch_calls
@@ -49,7 +49,7 @@ watch_calls() {
 
 @test "oc 3.11, --output json: the client is named in an info event, and every line is JSON" {
 	OC_SIM_CLIENT=3.11 sim_init
-	run --separate-stderr upgrade run -n 3scale --yes --output json
+	run --separate-stderr upgrade run --only system -n 3scale --yes --output json
 	assert_success
 	jq -e -s 'all(.[]; type == "object")' <<<"$output"
 	jq -e -s '[.[] | select(.event == "info" and (.message | contains("no --output-watch-events")))] | length == 1' <<<"$output"
@@ -79,14 +79,14 @@ assert_gone_confirmed_by_list() {
 
 @test "oc 3.11: a rollout wait ends only once the old pods are gone, confirmed by a list" {
 	OC_SIM_CLIENT=3.11 sim_init --set terminate_seconds=1
-	run upgrade run -n 3scale --yes
+	run upgrade run --only system -n 3scale --yes
 	assert_success
 	assert_gone_confirmed_by_list
 }
 
 @test "oc 4.2 (no --output-watch-events, plain streams that go on and show a deleted pod as its last state): the same" {
 	OC_SIM_CLIENT=4.2 sim_init --set terminate_seconds=1
-	run upgrade run -n 3scale --yes
+	run upgrade run --only system -n 3scale --yes
 	assert_success
 	assert_output --partial "this oc has no --output-watch-events"
 	assert_upgraded ""

@@ -38,7 +38,22 @@ for line in open(doc, encoding="utf-8"):
     tables[name][cells[0]] = (cells[1], cells[2] == "yes")
 assert len(tables) >= 15, "docs/events.md: too few tables: %s" % sorted(tables)
 
+# the step ids: the "- `ID`: ..." lines of the section "## Step ids"
+step_ids, in_ids = set(), False
+for line in open(doc, encoding="utf-8"):
+    if line.startswith("## "):
+        in_ids = line.strip() == "## Step ids"
+        continue
+    m = re.match(r"^- `([^`]+)`:", line)
+    if in_ids and m:
+        step_ids.add(m.group(1))
+assert len(step_ids) >= 40, "docs/events.md: too few step ids: %s" % sorted(step_ids)
+
 def check_type(where, v, t):
+    if t == "string (step id)":
+        if not isinstance(v, str) or v not in step_ids:
+            raise ValueError("%s: %r is not a step id of docs/events.md" % (where, v))
+        return
     m = re.match(r"^string \((.*)\)$", t)
     if m:
         allowed = [a.strip() for a in m.group(1).split(",")]
@@ -133,7 +148,7 @@ for e in kinds("command"):
 
 @test "run: every line is a documented event, from start to end, and the steps are done in order" {
 	sim_init
-	json run -n 3scale --yes
+	json run --only system -n 3scale --yes
 	[ "$status" = 0 ] || fail "exit $status: $(cat "$BATS_TEST_TMPDIR/err")"
 	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
 start = kinds("start")
@@ -141,7 +156,7 @@ assert len(start) == 1 and start[0]["command"] == "run" and start[0]["namespace"
 assert start[0]["from"] == "2.9" and start[0]["to"] == "2.10" and start[0]["database"] == "other", start
 assert start[0]["database_detected"] is True
 assert ev[-1]["exit"] == 0 and ev[-1]["command"] == "run"
-ids = ["tag", "import", "dc/system-app", "dc/system-sidekiq", "dc/system-sphinx", "replicas"]
+ids = ["tag/amp-system", "import/amp-system", "dc/system-app", "dc/system-sidekiq", "dc/system-sphinx", "replicas"]
 assert [e["id"] for e in kinds("step_start")] == ids, kinds("step_start")
 assert [(e["id"], e["status"]) for e in kinds("step_end")] == [(i, "done") for i in ids[:5]] + [("replicas", "skipped")], kinds("step_end")
 assert ev[-1]["steps_done"] == ids[:5] and ev[-1]["steps_skipped"] == ["replicas"] and ev[-1]["steps_failed"] == []
@@ -156,7 +171,7 @@ assert all(e["exit"] in (0, 143, -15) and not e["timed_out"] for e in kinds("com
 @test "run: a rollout is reported inside its step, only when it changed" {
 	# system-app's rollout never finishes: it is seen under way
 	sim_init --set rollout_seconds=2 --set terminate_seconds=1 --set never_finish=system-app
-	json run -n 3scale --yes --timeout 10s
+	json run --only system -n 3scale --yes --timeout 10s
 	[ "$status" = 4 ] || fail "exit $status: $(cat "$BATS_TEST_TMPDIR/err")"
 	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
 step = None
@@ -179,7 +194,7 @@ assert (r["rollout"], r["phase"], r["ready"], r["desired"], r["old_pods"]) == (2
 
 @test "a failed run: the step ends as failed with the error, then errors, hints and end with exit 1" {
 	sim_init --set fail_rollout=system-app
-	json run -n 3scale --yes
+	json run --only system -n 3scale --yes
 	[ "$status" = 1 ] || fail "exit $status"
 	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
 failed = [e for e in kinds("step_end") if e["status"] == "failed"]
@@ -190,7 +205,7 @@ assert any("rollout #2 of dc/system-app failed" in e["message"] for e in kinds("
 assert any("oc rollout retry dc/system-app -n 3scale" in e["message"] for e in kinds("hint"))
 assert all("reason" not in e for e in kinds("step_end") if e["status"] != "failed")
 end = ev[-1]
-assert end["exit"] == 1 and end["steps_failed"] == ["dc/system-app"] and end["steps_done"] == ["tag", "import"]
+assert end["exit"] == 1 and end["steps_failed"] == ["dc/system-app"] and end["steps_done"] == ["tag/amp-system", "import/amp-system"]
 '
 	# the same errors on stderr, as text
 	run cat "$BATS_TEST_TMPDIR/err"
@@ -199,13 +214,13 @@ assert end["exit"] == 1 and end["steps_failed"] == ["dc/system-app"] and end["st
 
 @test "a timed out wait ends its step as failed with reason timed_out and exit 4" {
 	sim_init --set never_finish=system-app
-	json run -n 3scale --yes --timeout 2s
+	json run --only system -n 3scale --yes --timeout 2s
 	[ "$status" = 4 ] || fail "exit $status"
 	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
 # the rollout wait times out (or, on a very busy machine, the import wait)
 failed = [e for e in kinds("step_end") if e["status"] == "failed"]
 assert len(failed) == 1 and failed[0]["reason"] == "timed_out", failed
-assert failed[0]["id"] in ("dc/system-app", "import"), failed
+assert failed[0]["id"] in ("dc/system-app", "import/amp-system"), failed
 assert failed[0]["detail"].startswith("timed out after 2.0s waiting for the")
 assert ev[-1]["exit"] == 4 and ev[-1]["steps_failed"] == [failed[0]["id"]]
 '
@@ -213,7 +228,7 @@ assert ev[-1]["exit"] == 4 and ev[-1]["steps_failed"] == [failed[0]["id"]]
 
 @test "a failed preflight prints errors and end with exit 3, and no start" {
 	sim_init --set forbidden_verbs=patch
-	json run -n 3scale --yes
+	json run --only system -n 3scale --yes
 	[ "$status" = 3 ] || fail "exit $status"
 	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
 assert not kinds("start") and not kinds("step_start")
@@ -224,22 +239,22 @@ assert not any(e["mutating"] for e in kinds("command"))
 
 @test "status -o json: one step event per step and status_end say what is left to do" {
 	sim_init
-	json status -n 3scale
+	json status --only system -n 3scale
 	[ "$status" = 1 ] || fail "exit $status"
 	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
-ids = ["tag", "import", "dc/system-app", "dc/system-sidekiq", "dc/system-sphinx", "replicas"]
+ids = ["tag/amp-system", "import/amp-system", "dc/system-app", "dc/system-sidekiq", "dc/system-sphinx", "replicas"]
 assert ev[0]["event"] != "end" and kinds("start")[0]["command"] == "status"
 steps = kinds("step")
 assert [e["id"] for e in steps] == ids and [e["index"] for e in steps] == list(range(1, 7))
 assert all(e["total"] == 6 for e in steps)
 assert [e["state"] for e in steps] == ["pending"] * 5 + ["done"], steps
 end = kinds("status_end")[0]
-assert end["complete"] is False and end["next"] == "tag"
+assert end["complete"] is False and end["next"] == "tag/amp-system"
 assert end["done"] == ["replicas"] and end["pending"] == ids[:5] and end["failed"] == []
 assert ev[-1]["command"] == "status" and ev[-1]["exit"] == 1
 '
-	upgrade run -n 3scale --yes >/dev/null
-	json status -n 3scale
+	upgrade run --only system -n 3scale --yes >/dev/null
+	json status --only system -n 3scale
 	[ "$status" = 0 ] || fail "exit $status"
 	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
 assert all(e["state"] == "done" for e in kinds("step"))
@@ -251,13 +266,13 @@ assert ev[-1]["exit"] == 0
 
 @test "status -o json after a failed rollout names the failed step" {
 	sim_init --set fail_rollout=system-app
-	upgrade run -n 3scale --yes >/dev/null 2>&1 || true
-	json status -n 3scale
+	upgrade run --only system -n 3scale --yes >/dev/null 2>&1 || true
+	json status --only system -n 3scale
 	[ "$status" = 1 ] || fail "exit $status"
 	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
 end = kinds("status_end")[0]
 assert end["failed"] == ["dc/system-app"] and end["next"] == "dc/system-app", end
-assert end["done"][:2] == ["tag", "import"]
+assert end["done"][:2] == ["tag/amp-system", "import/amp-system"]
 step = [e for e in kinds("step") if e["id"] == "dc/system-app"][0]
 assert step["state"] == "failed" and "rollout #2" in step["detail"], step
 '
@@ -265,24 +280,40 @@ assert step["state"] == "failed" and "rollout #2" in step["detail"], step
 
 @test "plan -o json, with and without a cluster" {
 	sim_init
-	json plan -n 3scale
+	json plan --only system -n 3scale
 	[ "$status" = 0 ] || fail "exit $status"
 	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
 plan = kinds("plan")
 assert len(plan) == 1 and [e["event"] for e in ev if e["event"] != "command"] == ["plan", "end"]
 p = plan[0]
 assert p["namespace"] == "3scale" and p["database"] == "other" and p["database_detected"] is True
-assert [s["id"] for s in p["steps"]] == ["tag", "import", "dc/system-app", "dc/system-sidekiq", "dc/system-sphinx", "replicas"]
+assert [s["id"] for s in p["steps"]] == ["tag/amp-system", "import/amp-system", "dc/system-app", "dc/system-sidekiq", "dc/system-sphinx", "replicas"]
 assert p["steps"][0]["commands"][0][:3] == ["oc", "patch", "imagestream/amp-system"]
 assert p["steps"][2]["commands"][0][:3] == ["oc", "set", "triggers"] and "wait" in p["steps"][2]
 assert ev[-1]["command"] == "plan" and ev[-1]["exit"] == 0
 '
-	json plan --database oracle
+	json plan --only system --database oracle
 	[ "$status" = 0 ] || fail "exit $status"
 	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
 assert [e["event"] for e in ev] == ["plan", "end"]
 assert ev[0]["namespace"] is None and ev[0]["database"] == "oracle" and ev[0]["database_detected"] is False
 assert ev[-1]["oc_commands"] == 0
+'
+}
+
+@test "plan -o json of the whole chapter: every step id is a documented one, in the documented order" {
+	json plan --database other
+	[ "$status" = 0 ] || fail "exit $status"
+	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
+ids = [s["id"] for s in kinds("plan")[0]["steps"]]
+assert len(ids) == 36 and len(set(ids)) == 36, ids
+assert ids[:3] == ["release", "tag/amp-system", "tag/amp-apicast"] and ids[10] == "import/amp-system"
+assert ids[19:22] == ["dc/system-app", "dc/system-sidekiq", "dc/system-sphinx"] and ids[-2:] == ["confirm", "replicas"]
+'
+	json plan --database oracle --skip system-database,backend-redis
+	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
+ids = [s["id"] for s in kinds("plan")[0]["steps"]]
+assert "tag/system-mysql" not in ids and "dc/backend-redis" not in ids and "dc/system-redis" in ids, ids
 '
 }
 
@@ -302,7 +333,7 @@ assert all("index" not in e for e in kinds("progress") + kinds("rollout"))
 assert sum(1 for e in kinds("command") if e["mutating"]) == 4
 assert ev[-1]["command"] == "scale-down" and ev[-1]["exit"] == 0 and ev[-1]["warnings"] == 1
 '
-	json run -n 3scale --yes
+	json run --only system -n 3scale --yes
 	[ "$status" = 0 ] || fail "exit $status: $(cat "$BATS_TEST_TMPDIR/err")"
 	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
 assert [(e["id"], e["status"]) for e in kinds("step_end")][-1] == ("replicas", "done")

@@ -92,9 +92,9 @@ setup_file() {
 	export PATH="$ROOT/usr/bin:/usr/bin:$PATH" OC=oc-sim OC_SIM_STATE="$BATS_TEST_TMPDIR/sim"
 	oc-sim sim init --namespace 3scale --set rollout_seconds=0.6 --set terminate_seconds=0.4 \
 		--set trigger_lag_seconds=0.2 --set import_seconds=0.2
-	run 3scale-upgrade run -n 3scale --yes 3>&-
+	run 3scale-upgrade run --only system -n 3scale --yes 3>&-
 	assert_success
-	run 3scale-upgrade status -n 3scale 3>&-
+	run 3scale-upgrade status --only system -n 3scale 3>&-
 	assert_success
 }
 
@@ -193,7 +193,7 @@ complete_words() {
 	assert_output "$(printf '%s\n' --call-timeout --color)"
 	run complete_words 3scale-upgrade status -
 	local opt
-	for opt in -n --namespace --from --to --database --oc --timeout --call-timeout --retry-failed \
+	for opt in -n --namespace --from --to --database --oc --timeout --call-timeout --only --skip --retry-failed \
 		--parallel -o --output -v --verbose -q --quiet --color -y --yes -h --help --version; do
 		assert_line -- "$opt"
 	done
@@ -210,6 +210,12 @@ complete_words() {
 	assert_output "never"
 	run complete_words 3scale-upgrade --to ""
 	assert_output "2.10"
+	run complete_words 3scale-upgrade run --only s
+	assert_output "$(printf '%s\n' system system-redis system-database)"
+	run complete_words 3scale-upgrade run --skip system,ba
+	assert_output "$(printf '%s\n' system,backend system,backend-redis)"
+	run complete_words 3scale-upgrade run --only re
+	assert_output "release"
 	# --opt=value split at '=' by COMP_WORDBREAKS, as bash does by default
 	run complete_words 3scale-upgrade --color =
 	assert_output "$(printf '%s\n' auto always never)"

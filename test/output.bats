@@ -53,7 +53,7 @@ PY
 
 @test "each step gets a start line and a line with its outcome and elapsed time" {
 	sim_init
-	run --separate-stderr upgrade run -n 3scale --yes
+	run --separate-stderr upgrade run --only system -n 3scale --yes
 	assert_success
 	assert_line "[1/6] add image stream tag amp-system:2.10"
 	assert_line --regexp "^\[1/6\] done \($DUR\)$"
@@ -62,7 +62,7 @@ PY
 		assert_line --regexp "^\[$i/6\] done \($DUR\): rollout #2 complete, 1 of 1 pods ready, old pods gone$"
 	done
 	assert_line --regexp "^\[6/6\] already done \($DUR\): no replicas recorded by scale-down$"
-	assert_line "done: tag, import, dc/system-app, dc/system-sidekiq, dc/system-sphinx"
+	assert_line "done: tag/amp-system, import/amp-system, dc/system-app, dc/system-sidekiq, dc/system-sphinx"
 	assert_line "already done: replicas"
 	assert_line --regexp "^upgrade complete in $DUR: 5 steps done, 1 already done; [0-9]+ oc commands$"
 	[ -z "$stderr" ] || fail "stderr: $stderr"
@@ -70,10 +70,10 @@ PY
 
 @test "a failed step gets a failed line with the error, and the summary names it" {
 	sim_init --set fail_rollout=system-app
-	run --separate-stderr upgrade run -n 3scale --yes
+	run --separate-stderr upgrade run --only system -n 3scale --yes
 	assert_failure 1
 	assert_line --regexp "^\[3/6\] failed \($DUR\): rollout #2 of dc/system-app failed: replication controller system-app-2"
-	assert_line "done: tag, import"
+	assert_line "done: tag/amp-system, import/amp-system"
 	assert_line "failed: dc/system-app"
 	assert_line --regexp "^run stopped after $DUR \(exit 1\): 2 steps done, 0 already done; [0-9]+ oc commands$"
 	[[ "$stderr" == *"error: rollout #2 of dc/system-app failed"* ]] || fail "stderr: $stderr"
@@ -82,10 +82,10 @@ PY
 @test "-q prints only the summary when the run succeeds" {
 	sim_init
 	oc scale dc/system-sidekiq --replicas=0 -n 3scale >/dev/null
-	run --separate-stderr upgrade run -n 3scale --yes -q
+	run --separate-stderr upgrade run --only system -n 3scale --yes -q
 	assert_success
 	[ "${#lines[@]}" = 3 ] || fail "expected 3 lines: $output"
-	assert_line --index 0 "done: tag, import, dc/system-app, dc/system-sidekiq, dc/system-sphinx"
+	assert_line --index 0 "done: tag/amp-system, import/amp-system, dc/system-app, dc/system-sidekiq, dc/system-sphinx"
 	assert_line --index 1 "already done: replicas"
 	assert_line --index 2 --regexp "^upgrade complete in $DUR: 5 steps done, 1 already done; [0-9]+ oc commands$"
 	# warnings are left out too
@@ -94,21 +94,21 @@ PY
 
 @test "-q prints the errors with their hints, and the summary, when the run fails" {
 	sim_init --set fail_rollout=system-app
-	run --separate-stderr upgrade run -n 3scale --yes -q
+	run --separate-stderr upgrade run --only system -n 3scale --yes -q
 	assert_failure 1
 	[ "${#lines[@]}" = 3 ] || fail "expected 3 lines: $output"
-	assert_line --index 0 "done: tag, import"
+	assert_line --index 0 "done: tag/amp-system, import/amp-system"
 	assert_line --index 1 "failed: dc/system-app"
 	assert_line --index 2 --regexp "^run stopped after $DUR \(exit 1\)"
 	[[ "$stderr" == "error: rollout #2 of dc/system-app failed"* ]] || fail "stderr: $stderr"
-	[[ "$stderr" == *"hint: to continue, fix the cause and re-run: 3scale-upgrade run -n 3scale"* ]] || fail "stderr: $stderr"
+	[[ "$stderr" == *"hint: to continue, fix the cause and re-run: 3scale-upgrade run --only system -n 3scale"* ]] || fail "stderr: $stderr"
 	run grep -cvE '^(error|hint): ' <<<"$stderr"
 	assert_output 0
 }
 
 @test "-v prints every oc command with its exit status and duration" {
 	sim_init
-	run --separate-stderr upgrade run -n 3scale --yes -v
+	run --separate-stderr upgrade run --only system -n 3scale --yes -v
 	assert_success
 	local form="^      \\\$ oc .*  \((exit [0-9]+|killed by signal [0-9]+|killed at --call-timeout), [0-9]+ ms\)$"
 	assert_line --regexp "^      \\\$ oc whoami  \(exit 0, [0-9]+ ms\)$"
@@ -117,19 +117,19 @@ PY
 	# one line per oc process: as many as the summary counts
 	n=$(grep -cE "$form" <<<"$output")
 	assert_line --regexp "; $n oc commands$"
-	run upgrade status -n 3scale
+	run upgrade status --only system -n 3scale
 	refute_output --partial '      $ oc'
 }
 
 @test "-v shows the exit status of a command that failed" {
 	sim_init --set fail_call=1
-	run --separate-stderr upgrade run -n 3scale --yes -v
+	run --separate-stderr upgrade run --only system -n 3scale --yes -v
 	assert_line --regexp "^      \\\$ oc patch imagestream/amp-system .*  \(exit 1, [0-9]+ ms\)$"
 }
 
 @test "without a terminal, the rollout status lines are plain and rate-limited" {
 	sim_init --set rollout_seconds=3 --set terminate_seconds=1.5 --set never_finish=system-sphinx
-	run upgrade run -n 3scale --yes --timeout 12s
+	run upgrade run --only system -n 3scale --yes --timeout 12s
 	assert_failure 4
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out"
 	run grep -c $'[\r\033]' "$BATS_TEST_TMPDIR/out"
@@ -161,7 +161,7 @@ PY
 
 @test "without a terminal, a rollout that does not move still gets a line every 10 s" {
 	sim_init --set never_finish=system-app
-	run --separate-stderr upgrade run -n 3scale --yes --timeout 25s
+	run --separate-stderr upgrade run --only system -n 3scale --yes --timeout 25s
 	assert_failure 4
 	# the same state printed again: only the elapsed time differs
 	n=$(grep -E '^      \[[0-9]+s\] dc/system-app rollout #2 Running: new 0/1 ready, old 1' <<<"$output" |
@@ -171,27 +171,27 @@ PY
 
 @test "--color always colours the outcome and the messages, even without a terminal" {
 	sim_init
-	run --separate-stderr upgrade status -n 3scale --color=always
+	run --separate-stderr upgrade status --only system -n 3scale --color=always
 	assert_failure 1
 	assert_line "[1/6] ${ESC}[33mpending ${ESC}[0m add image stream tag amp-system:2.10: no tag 2.10"
 	assert_line "[6/6] ${ESC}[32mdone    ${ESC}[0m restore replicas recorded by scale-down"
-	run --separate-stderr upgrade status -n nowhere --color=always
+	run --separate-stderr upgrade status --only system -n nowhere --color=always
 	assert_failure 3
 	[[ "$stderr" == "${ESC}[31merror:${ESC}[0m "* ]] || fail "stderr: $stderr"
-	run upgrade status -n 3scale
+	run upgrade status --only system -n 3scale
 	refute_output --partial "${ESC}["
 }
 
 @test "on a terminal: colour by default, none with --color never or NO_COLOR" {
 	sim_init
-	run on_terminal "$UPGRADE" status -n 3scale
+	run on_terminal "$UPGRADE" status --only system -n 3scale
 	assert_failure 1
 	assert_output --partial "${ESC}[33mpending ${ESC}[0m"
-	run on_terminal "$UPGRADE" status -n 3scale --color=never
+	run on_terminal "$UPGRADE" status --only system -n 3scale --color=never
 	assert_failure 1
 	assert_output --partial "pending  add image stream tag"
 	refute_output --regexp "${ESC}\[[0-9;]*m"
-	run on_terminal env NO_COLOR=1 "$UPGRADE" status -n 3scale
+	run on_terminal env NO_COLOR=1 "$UPGRADE" status --only system -n 3scale
 	assert_failure 1
 	assert_output --partial "pending  add image stream tag"
 	refute_output --regexp "${ESC}\[[0-9;]*m"
@@ -200,7 +200,7 @@ PY
 @test "on a terminal the status line is rewritten in place and erased before any other line" {
 	# system-sphinx never finishes: its status line is up when the timeout error comes
 	sim_init --set rollout_seconds=2 --set terminate_seconds=1 --set never_finish=system-sphinx
-	on_terminal "$UPGRADE" run -n 3scale --yes -v --timeout 10s >"$BATS_TEST_TMPDIR/tty" || true
+	on_terminal "$UPGRADE" run --only system -n 3scale --yes -v --timeout 10s >"$BATS_TEST_TMPDIR/tty" || true
 	grep -qF $'\r\033[K      [' "$BATS_TEST_TMPDIR/tty" || fail "no status line: $(cat -v "$BATS_TEST_TMPDIR/tty")"
 	grep -qF 'dc/system-sphinx rollout #2 Running: new 0/1 ready, old 1' "$BATS_TEST_TMPDIR/tty" ||
 		fail "no status line of system-sphinx: $(cat -v "$BATS_TEST_TMPDIR/tty")"

@@ -19,35 +19,41 @@ run_refused() {
 
 @test "not logged in: exit 3, oc's message and a hint to log in" {
 	sim_init --set logged_in=false
-	run_refused 3 run -n 3scale --yes
+	run_refused 3 run --only system -n 3scale --yes
 	assert_output --partial "error: You must be logged in to the server (Unauthorized)"
 	assert_output --partial "oc login"
 }
 
 @test "a namespace without 3scale: exit 3 naming the missing object" {
 	sim_init
+	run_refused 3 run --only system -n other --yes
+	assert_output --partial "error: namespace other has none of the dcs of the sections asked for (dc/system-app, ...)"
+	assert_output --partial "check the namespace"
+	# the whole chapter reads cm/system-environment too: its NotFound comes first
 	run_refused 3 run -n other --yes
 	assert_output --partial "(NotFound)"
 	assert_output --partial "check the namespace"
+	run_refused 3 run -n other --yes --skip release
+	assert_output --partial "error: namespace other has none of the dcs of the sections asked for (dc/system-app, ...)"
 }
 
 @test "no -n and no current project: exit 3 with a hint" {
 	sim_init --set project=
-	run_refused 3 run --yes
+	run_refused 3 run --only system --yes
 	assert_output --partial "no project has been set"
 	assert_output --partial "-n NAMESPACE"
 }
 
 @test "a user without edit rights is refused before anything changes" {
 	sim_init --set forbidden_verbs=patch,set,scale,annotate
-	run_refused 3 run -n 3scale --yes
+	run_refused 3 run --only system -n 3scale --yes
 	assert_output --partial "may not patch"
 	assert_output --partial "edit rights"
 }
 
 @test "oracle without the 2.10-oracle image: exit 3 naming the Oracle 19c procedure" {
 	sim_init --database oracle --oracle-image no
-	run_refused 3 run -n 3scale --yes
+	run_refused 3 run --only system -n 3scale --yes
 	assert_output --partial "amp-system:2.10-oracle has no image"
 	assert_output --partial "Upgrading 3scale 2.9 to 2.10 with Oracle 19c"
 }
@@ -56,19 +62,19 @@ run_refused() {
 	sim_init
 	oc patch imagestream/amp-system --type=json -n 3scale \
 		-p '[{"op": "add", "path": "/spec/tags/-", "value": {"from": {"kind": "DockerImage", "name": "quay.io/other/system:2.10"}, "name": "2.10"}}]' >/dev/null
-	run_refused 3 run -n 3scale --yes
+	run_refused 3 run --only system -n 3scale --yes
 	assert_output --partial "already exists from 'quay.io/other/system:2.10'"
 }
 
 @test "--database contradicting the triggers: exit 3" {
 	sim_init --database other
-	run_refused 3 run -n 3scale --yes --database oracle
+	run_refused 3 run --only system -n 3scale --yes --database oracle
 	assert_output --partial "contradicts the image triggers"
 }
 
 @test "a paused dc: exit 3 with the resume command" {
 	sim_init --set paused=system-sidekiq
-	run_refused 3 run -n 3scale --yes
+	run_refused 3 run --only system -n 3scale --yes
 	assert_output --partial "dc/system-sidekiq is paused"
 	assert_output --partial "oc rollout resume dc/system-sidekiq -n 3scale"
 }
@@ -77,23 +83,23 @@ run_refused() {
 	sim_init
 	oc patch dc/system-sphinx --type=json -n 3scale \
 		-p '[{"op": "remove", "path": "/spec/template/spec/initContainers/0"}]' >/dev/null
-	run_refused 3 run -n 3scale --yes
+	run_refused 3 run --only system -n 3scale --yes
 	assert_output --partial "dc/system-sphinx has no container or init container 'system-master-svc'"
 }
 
 @test "an oc that cannot be run: --oc is a usage error (2), a missing oc on PATH a failed check (3)" {
 	sim_init
-	run upgrade run -n 3scale --yes --oc /nonexistent/oc
+	run upgrade run --only system -n 3scale --yes --oc /nonexistent/oc
 	assert_failure 2
 	assert_output --partial "is not an executable file"
-	PATH=/usr/bin:/bin run "$UPGRADE" status -n 3scale
+	PATH=/usr/bin:/bin run "$UPGRADE" status --only system -n 3scale
 	assert_failure 3
 	assert_output --partial "cannot run 'oc'"
 }
 
 @test "without a terminal and without --yes, run refuses before any oc call (exit 2)" {
 	sim_init
-	run upgrade run -n 3scale </dev/null
+	run upgrade run --only system -n 3scale </dev/null
 	assert_failure 2
 	assert_output --partial "pass --yes"
 	run "$SIM" sim calls
@@ -126,7 +132,7 @@ run_refused() {
 
 @test "on a terminal, run shows the plan and asks; anything but y changes nothing (exit 3)" {
 	sim_init
-	run script -qec "$UPGRADE run -n 3scale" /dev/null <<<"n"
+	run script -qec "$UPGRADE run --only system -n 3scale" /dev/null <<<"n"
 	assert_failure 3
 	assert_output --partial "oc set triggers dc/system-app --from-image=amp-system:2.9"
 	assert_output --partial "apply these changes in namespace 3scale? [y/N]"
@@ -139,7 +145,7 @@ run_refused() {
 	sim_init
 	oc set triggers dc/system-sphinx --from-image=amp-system:2.9 --remove -n 3scale >/dev/null
 	oc set triggers dc/system-sphinx --from-image=amp-system:2.9-oracle --containers=system-sphinx,system-master-svc -n 3scale >/dev/null
-	run_refused 3 run -n 3scale --yes
+	run_refused 3 run --only system -n 3scale --yes
 	assert_output --partial "the system dcs disagree on the database"
 }
 
@@ -148,13 +154,13 @@ run_refused() {
 	# someone moved system-app to a tag of another release
 	oc set triggers dc/system-app --from-image=amp-system:2.9 --remove -n 3scale >/dev/null
 	oc set triggers dc/system-app --from-image=amp-system:2.8 --containers=system-master,system-developer,system-provider -n 3scale >/dev/null
-	run_refused 3 run -n 3scale --yes
+	run_refused 3 run --only system -n 3scale --yes
 	assert_output --partial "dc/system-app has an image trigger on 'amp-system:2.8', which is neither version 2.9 nor 2.10"
 }
 
 @test "a hop that no guide describes: exit 2 naming the supported ones, before any oc call" {
 	sim_init
-	run upgrade run -n 3scale --yes --from 2.8 --to 2.10
+	run upgrade run --only system -n 3scale --yes --from 2.8 --to 2.10
 	assert_failure 2
 	assert_output "error: no documented procedure for 2.8 -> 2.10 (supported: 2.9 -> 2.10)"
 	run "$SIM" sim calls

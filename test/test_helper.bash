@@ -72,3 +72,21 @@ assert_upgraded() {
 	run image_triggers system-sphinx
 	assert_output "amp-system:2.10$suffix=system-sphinx,system-master-svc"
 }
+
+# a wrapper `oc` in $BATS_TEST_TMPDIR/cut that SIGKILLs the program right after its
+# oc call number $CUT has ended (watches are not counted: they end when the program
+# ends them)
+make_cutter() {
+	local dir=$BATS_TEST_TMPDIR/cut
+	mkdir -p "$dir"
+	{
+		echo '#!/bin/bash'
+		echo 'for a in "$@"; do [ "$a" = -w ] && exec "'"$SIM"'" "$@"; done'
+		echo 'n=$(flock "'"$dir"'/lock" bash -c '\''n=$(( $(cat "'"$dir"'/count" 2>/dev/null || echo 0) + 1 )); echo $n >"'"$dir"'/count"; echo $n'\'')'
+		echo '"'"$SIM"'" "$@"'
+		echo 'rc=$?'
+		echo '[ "$n" = "$CUT" ] && kill -KILL $PPID'
+		echo 'exit $rc'
+	} >"$dir/oc"
+	chmod +x "$dir/oc"
+}

@@ -67,7 +67,7 @@ for tool in "$UPGRADE" "$OC_CMD" jq; do
 done
 
 if [ "$plan_only" = 1 ]; then
-	exec "$UPGRADE" plan -n "$ns"
+	exec "$UPGRADE" plan --only system -n "$ns"
 fi
 
 mkdir -p "$LOG_DIR" || exit 3
@@ -159,7 +159,7 @@ target_tag() {
 before="$LOG_DIR/$ns-$stamp-status.jsonl"
 log "3scale-upgrade $("$UPGRADE" --version | awk '{print $NF}'), namespace $ns; log: $LOG_DIR/$ns-$stamp-*"
 rc=0
-"$UPGRADE" status -n "$ns" -o json >"$before" 2>>"$LOG_DIR/$ns-$stamp-stderr.txt" || rc=$?
+"$UPGRADE" status --only system -n "$ns" -o json >"$before" 2>>"$LOG_DIR/$ns-$stamp-stderr.txt" || rc=$?
 case $rc in
 0)
 	log "already upgraded"
@@ -189,7 +189,7 @@ esac
 run_log="$LOG_DIR/$ns-$stamp-run.jsonl"
 : >"$run_log"
 log "upgrading"
-start_forwarding "$UPGRADE" run -n "$ns" --yes -o json "${retry_failed[@]}" "${timeout[@]}" \
+start_forwarding "$UPGRADE" run --only system -n "$ns" --yes -o json "${retry_failed[@]}" "${timeout[@]}" \
 	>"$run_log" 2>>"$LOG_DIR/$ns-$stamp-stderr.txt"
 # the progress, as it comes; tail stops once the upgrade has ended and its last lines are out
 tail -n +1 -s 0.2 --pid="$child" -f "$run_log" 2>/dev/null | jq --unbuffered -r '
@@ -230,7 +230,7 @@ jq -e '.exit == 0' <<<"${end:-null}" >/dev/null || {
 }
 log "$(jq -r '"done in \(.elapsed_ms / 1000)s: \(.steps_done | length) steps done (\(.steps_done | join(", "))), \(.steps_skipped | length) already done"' <<<"$end")"
 after="$LOG_DIR/$ns-$stamp-status-after.jsonl"
-if ! "$UPGRADE" status -n "$ns" -o json >"$after" 2>>"$LOG_DIR/$ns-$stamp-stderr.txt" ||
+if ! "$UPGRADE" status --only system -n "$ns" -o json >"$after" 2>>"$LOG_DIR/$ns-$stamp-stderr.txt" ||
 	! last_event "$after" status_end | jq -e '.complete == true' >/dev/null; then
 	err "3scale-upgrade status does not report the upgrade complete"
 	exit 5

@@ -155,22 +155,6 @@ fixtures_free(void)
 	ncache = 0;
 }
 
-/* the item of List `list` called name */
-static const json_t *
-list_item(const json_t *list, const char *name)
-{
-	const json_t *item;
-	size_t i;
-
-	json_array_foreach(json_object_get(list, "items"), i, item) {
-		const json_t *n = json_object_get(json_object_get(item, "metadata"), "name");
-
-		if (json_is_string(n) && strcmp(json_string_value(n), name) == 0)
-			return item;
-	}
-	return NULL;
-}
-
 /* dc `name` of fixture file `file` (a List) */
 static const json_t *
 fixture_dc(const char *file, const char *name)
@@ -534,7 +518,7 @@ static const struct db_case db_cases[] = {
 static void
 test_database(void)
 {
-	static const char *const names[NDCS] = { "system-app", "system-sidekiq", "system-sphinx" };
+	static const char *const names[3] = { "system-app", "system-sidekiq", "system-sphinx" };
 	size_t i;
 	int k, got;
 
@@ -546,13 +530,13 @@ test_database(void)
 		if (!fixture(c->fixture))
 			continue;
 		if (c->dc) {
-			got = dc_database(fixture_dc(c->fixture, c->dc), c->from, c->to, why, sizeof(why));
+			got = dc_database(fixture_dc(c->fixture, c->dc), "amp-system", c->from, c->to, why, sizeof(why));
 		} else {
-			const json_t *dcs[NDCS];
+			const json_t *dcs[3];
 
-			for (k = 0; k < NDCS; k++)
+			for (k = 0; k < 3; k++)
 				dcs[k] = fixture_dc(c->fixture, names[k]);
-			got = detect_database(dcs, NDCS, c->from, c->to, why, sizeof(why));
+			got = detect_database(dcs, 3, "amp-system", c->from, c->to, why, sizeof(why));
 		}
 		CHECK_LONG(got, c->want);
 		if (c->why_has)
@@ -560,12 +544,12 @@ test_database(void)
 	}
 	current_case = "the mixed dcs are named in the message";
 	if (fixture("dcs-mixed.json")) {
-		const json_t *dcs[NDCS];
+		const json_t *dcs[3];
 		char why[512] = "";
 
-		for (k = 0; k < NDCS; k++)
+		for (k = 0; k < 3; k++)
 			dcs[k] = fixture_dc("dcs-mixed.json", names[k]);
-		CHECK(detect_database(dcs, NDCS, "2.9", "2.10", why, sizeof(why)) == -1);
+		CHECK(detect_database(dcs, 3, "amp-system", "2.9", "2.10", why, sizeof(why)) == -1);
 		CHECK_HAS(why, "dc/system-app");
 		CHECK_HAS(why, "Oracle");
 	}
@@ -575,7 +559,7 @@ test_database(void)
 		char why[512] = "";
 
 		one[0] = fixture_dc("dcs-resumed.json", "system-app");
-		CHECK(detect_database(one, 1, "2.9", "2.10", why, sizeof(why)) == DB_AUTO);
+		CHECK(detect_database(one, 1, "amp-system", "2.9", "2.10", why, sizeof(why)) == DB_AUTO);
 	}
 	current_case = "";
 }
@@ -625,7 +609,7 @@ test_trigger_assess(void)
 		current_case = c->name;
 		if (!fixture(c->fixture))
 			continue;
-		trigger_assess(fixture_dc(c->fixture, c->dc), c->old_tag, c->new_tag, c->containers, &v);
+		trigger_assess(fixture_dc(c->fixture, c->dc), "amp-system", c->old_tag, c->new_tag, c->containers, &v);
 		CHECK_LONG(v.image_triggers, c->image_triggers);
 		CHECK_LONG(v.has_old, c->has_old);
 		CHECK_LONG(v.has_new, c->has_new);
@@ -645,7 +629,7 @@ test_trigger_assess(void)
 
 		json_object_set_new(json_object_get(trigger, "imageChangeParams"), "containerNames",
 				    json_pack("[sss]", "system-master", "system-master", "system-developer"));
-		trigger_assess(dc, "2.9", "2.10", APP_CONTAINERS, &v);
+		trigger_assess(dc, "amp-system", "2.9", "2.10", APP_CONTAINERS, &v);
 		CHECK_LONG(v.has_new, 1);
 		CHECK_LONG(v.new_containers_ok, 0);
 		json_decref(dc);
@@ -798,10 +782,8 @@ test_procedure(void)
 		CHECK_STR(h->sections[i].name, names[i]);
 	CHECK(procedure_section(h, "system") == &h->sections[0] && procedure_section(h, "nope") == NULL);
 	CHECK_STR(procedure_section(h, "system-database")->imagestream, "system-mysql");
-	/* the engine's three system dcs are the system section's */
-	CHECK_LONG(h->sections[0].ndcs, NDCS);
-	CHECK(system_dcs == h->sections[0].dcs);
-	CHECK_STR(system_dcs[1].containers, "system-sidekiq,check-svc");
+	CHECK_LONG(h->sections[0].ndcs, 3);
+	CHECK_STR(h->sections[0].dcs[1].containers, "system-sidekiq,check-svc");
 	CHECK_STR(procedure_section(h, "apicast")->dcs[1].containers, "apicast-production,system-master-svc");
 	CHECK_STR(procedure_section(h, "backend")->dcs[2].name, "backend-cron");
 	CHECK_STR(procedure_section(h, "zync")->dcs[1].containers, "que");
@@ -846,7 +828,7 @@ test_procedure(void)
 static void
 test_plan_build(void)
 {
-	static const char *const ids[] = { "tag", "import", "dc/system-app", "dc/system-sidekiq",
+	static const char *const ids[] = { "tag/amp-system", "import/amp-system", "dc/system-app", "dc/system-sidekiq",
 					   "dc/system-sphinx", "replicas" };
 	static const enum step_kind kinds[] = { STEP_TAG, STEP_IMPORT, STEP_DC, STEP_DC, STEP_DC, STEP_REPLICAS };
 	struct plan p, o;
@@ -854,15 +836,18 @@ test_plan_build(void)
 	json_error_t err;
 	int i;
 
-	current_case = "plan for the other database";
-	plan_build(&p, "2.9", "2.10", DB_OTHER);
+	current_case = "--only system: the system section alone";
+	plan_build(&p, "2.9", "2.10", DB_OTHER, "system", NULL, NULL, NULL);
 	CHECK_STR(p.from, "2.9");
 	CHECK_STR(p.to, "2.10");
 	CHECK(p.db == DB_OTHER);
-	CHECK_STR(p.old_tag, "2.9");
-	CHECK_STR(p.new_tag, "2.10");
-	CHECK_STR(p.image, "registry.redhat.io/3scale-amp2/system-rhel7:3scale2.10");
-	CHECK_STR(p.patch, GUIDE_PATCH);
+	CHECK_LONG(p.nsections, 10);
+	CHECK(p.sections[0].in_run && !p.sections[1].in_run);
+	CHECK_LONG(p.sys, 0);
+	CHECK_STR(p.sections[0].old_tag, "2.9");
+	CHECK_STR(p.sections[0].new_tag, "2.10");
+	CHECK_STR(p.sections[0].sec->image, "registry.redhat.io/3scale-amp2/system-rhel7:3scale2.10");
+	CHECK_STR(p.sections[0].patch, GUIDE_PATCH);
 	CHECK_LONG(p.nsteps, 6);
 	for (i = 0; i < p.nsteps && i < 6; i++) {
 		CHECK_STR(p.steps[i].id, ids[i]);
@@ -874,31 +859,147 @@ test_plan_build(void)
 	CHECK_HAS(p.steps[2].title, "amp-system:2.9 -> amp-system:2.10");
 
 	current_case = "the patch is valid JSON adding tag 2.10";
-	patch = json_loads(p.patch, 0, &err);
+	patch = json_loads(p.sections[0].patch, 0, &err);
 	CHECK(patch != NULL);
 	CHECK_STR(json_string_value(json_object_get(json_object_get(json_array_get(patch, 0), "value"), "name")),
 		  "2.10");
 	json_decref(patch);
 
-	current_case = "plan for Oracle";
-	plan_build(&o, "2.9", "2.10", DB_ORACLE);
+	current_case = "plan for Oracle: -oracle tags on the system section only";
+	plan_build(&o, "2.9", "2.10", DB_ORACLE, NULL, NULL, NULL, NULL);
 	CHECK(o.db == DB_ORACLE);
-	CHECK_STR(o.old_tag, "2.9-oracle");
-	CHECK_STR(o.new_tag, "2.10-oracle");
-	CHECK_STR(o.patch, GUIDE_PATCH);
-	CHECK_LONG(o.nsteps, 6);
-	CHECK_HAS(o.steps[3].title, "amp-system:2.9-oracle -> amp-system:2.10-oracle");
+	CHECK_STR(o.sections[0].old_tag, "2.9-oracle");
+	CHECK_STR(o.sections[0].new_tag, "2.10-oracle");
+	CHECK_STR(o.sections[1].old_tag, "2.9");
+	CHECK_STR(o.sections[1].new_tag, "2.10");
+	CHECK_STR(o.sections[0].patch, GUIDE_PATCH);
+
+	current_case = "the whole chapter: the version number, every tag, every import, then the dcs in order";
+	/* without a cluster: the first system database (mysql) stands for its alternative */
+	CHECK_LONG(o.nsections, 10);
+	CHECK_LONG(o.ndcs, 16);
+	CHECK_LONG(o.nsteps, 1 + 9 + 9 + 15 + 1 + 1);
+	CHECK(o.steps[0].kind == STEP_RELEASE);
+	CHECK_STR(o.steps[0].id, "release");
+	CHECK_STR(o.steps[0].title, "cm/system-environment: AMP_RELEASE 2.9 -> 2.10");
+	CHECK_STR(o.release_patch, "{\"data\": {\"AMP_RELEASE\": \"2.10\"}}");
+	for (i = 0; i < 9; i++) {
+		CHECK(o.steps[1 + i].kind == STEP_TAG && o.steps[1 + i].section == i);
+		CHECK(o.steps[10 + i].kind == STEP_IMPORT && o.steps[10 + i].section == i);
+	}
+	CHECK_STR(o.steps[2].id, "tag/amp-apicast");
+	CHECK_STR(o.steps[11].id, "import/amp-apicast");
+	CHECK_STR(o.steps[19].id, "dc/system-app");
+	CHECK_STR(o.steps[22].id, "dc/apicast-staging");
+	CHECK_STR(o.steps[24].id, "dc/backend-listener");
+	CHECK_STR(o.steps[33].id, "dc/system-mysql");
+	CHECK_STR(o.steps[34].id, "confirm");
+	CHECK(o.steps[34].kind == STEP_CONFIRM);
+	CHECK_STR(o.steps[35].id, "replicas");
+	CHECK_HAS(o.steps[22].title, "amp-apicast:2.9 -> amp-apicast:2.10");
 
 	current_case = "the documented dcs and containers";
-	CHECK_STR(system_dcs[0].name, "system-app");
-	CHECK_STR(system_dcs[0].containers, APP_CONTAINERS);
-	CHECK_STR(system_dcs[1].name, "system-sidekiq");
-	CHECK_STR(system_dcs[1].containers, SIDEKIQ_CONTAINERS);
-	CHECK_STR(system_dcs[2].name, "system-sphinx");
-	CHECK_STR(system_dcs[2].containers, SPHINX_CONTAINERS);
+	CHECK_STR(PLAN_DC_NAME(&o, 0), "system-app");
+	CHECK_STR(o.dcs[0].spec->containers, APP_CONTAINERS);
+	CHECK_STR(PLAN_DC_NAME(&o, 1), "system-sidekiq");
+	CHECK_STR(o.dcs[1].spec->containers, SIDEKIQ_CONTAINERS);
+	CHECK_STR(PLAN_DC_NAME(&o, 2), "system-sphinx");
+	CHECK_STR(o.dcs[2].spec->containers, SPHINX_CONTAINERS);
 	CHECK_STR(database_name(DB_ORACLE), "oracle");
 	CHECK_STR(database_name(DB_OTHER), "other");
 	CHECK_STR(database_name(DB_AUTO), "auto");
+	current_case = "";
+}
+
+/* a namespace with some dcs: the names in the NULL-terminated array ctx */
+static int
+has_dc(void *ctx, const char *name)
+{
+	const char *const *p;
+
+	for (p = ctx; *p; p++)
+		if (strcmp(*p, name) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+test_plan_present(void)
+{
+	static const char *const oracle_external_redis[] = {
+		"system-app", "system-sidekiq", "system-sphinx", "apicast-staging", "apicast-production",
+		"backend-listener", "backend-worker", "backend-cron", "zync", "zync-que", "system-memcache",
+		"zync-database", NULL
+	};
+	static const char *const postgresql[] = {
+		"system-app", "system-sidekiq", "system-sphinx", "apicast-staging", "apicast-production",
+		"backend-listener", "backend-worker", "backend-cron", "zync", "zync-que", "system-memcache",
+		"zync-database", "backend-redis", "system-redis", "system-postgresql", NULL
+	};
+	static const char *const no_staging[] = { "system-app", "apicast-production", NULL };
+	struct plan p;
+	int i, absent = 0;
+
+	current_case = "absent sections: no tag, no import, one skipped step each";
+	plan_build(&p, "2.9", "2.10", DB_ORACLE, NULL, NULL, has_dc, (void *)oracle_external_redis);
+	CHECK_LONG(p.nsteps, 1 + 6 + 6 + 12 + 3 + 1 + 1);
+	for (i = 0; i < p.nsteps; i++)
+		if (p.steps[i].kind == STEP_ABSENT) {
+			absent++;
+			CHECK_HAS(p.steps[i].note, "skipped");
+		}
+	CHECK_LONG(absent, 3);
+	CHECK_STR(p.steps[13 + 12].id, "backend-redis");
+	CHECK_STR(p.steps[13 + 13].id, "system-redis");
+	CHECK_STR(p.steps[13 + 14].id, "system-database");
+	CHECK_HAS(p.steps[13 + 14].title, "dc/system-mysql or dc/system-postgresql");
+
+	current_case = "postgresql instead of mysql: no step for the absent alternative";
+	plan_build(&p, "2.9", "2.10", DB_OTHER, NULL, NULL, has_dc, (void *)postgresql);
+	CHECK_LONG(p.nsteps, 1 + 9 + 9 + 15 + 1 + 1);
+	CHECK_STR(p.steps[9].id, "tag/system-postgresql");
+	CHECK_STR(p.steps[1 + 9 + 9 + 14].id, "dc/system-postgresql");
+
+	current_case = "a dc missing from a present section is skipped on its own";
+	plan_build(&p, "2.9", "2.10", DB_OTHER, "system,apicast", NULL, has_dc, (void *)no_staging);
+	CHECK_LONG(p.nsteps, 2 + 2 + 5 + 1);
+	CHECK(p.steps[4].kind == STEP_DC && p.steps[5].kind == STEP_ABSENT && p.steps[6].kind == STEP_ABSENT);
+	CHECK_STR(p.steps[5].id, "dc/system-sidekiq");
+	CHECK_STR(p.steps[7].id, "dc/apicast-staging");
+	CHECK_STR(p.steps[8].id, "dc/apicast-production");
+
+	current_case = "--skip leaves a section out, and the replicas with the system section";
+	plan_build(&p, "2.9", "2.10", DB_OTHER, NULL, "system,backend-redis,system-redis,system-database", NULL, NULL);
+	CHECK_LONG(p.nsections, 10);
+	for (i = 0, absent = 0; i < p.nsections; i++)
+		absent += p.sections[i].in_run;
+	CHECK_LONG(absent, 5);
+	CHECK(!p.sections[p.sys].in_run);
+	CHECK_STR(p.steps[0].id, "release");
+	CHECK_STR(p.steps[1].id, "tag/amp-apicast");
+	CHECK_STR(p.steps[p.nsteps - 2].id, "dc/zync-database");
+	CHECK_STR(p.steps[p.nsteps - 1].id, "confirm");
+	plan_build(&p, "2.9", "2.10", DB_OTHER, NULL, "release,confirm", NULL, NULL);
+	CHECK_STR(p.steps[0].id, "tag/amp-system");
+	CHECK_STR(p.steps[p.nsteps - 2].id, "dc/system-mysql");
+	CHECK_STR(p.steps[p.nsteps - 1].id, "replicas");
+
+	current_case = "--only confirm checks every section; with a section, only the sections of the run";
+	plan_build(&p, "2.9", "2.10", DB_OTHER, "confirm", NULL, NULL, NULL);
+	CHECK_LONG(p.nsteps, 1);
+	CHECK(p.steps[0].kind == STEP_CONFIRM);
+	CHECK(plan_dc_checked(&p, 0) && plan_dc_checked(&p, 5));
+	plan_build(&p, "2.9", "2.10", DB_OTHER, "apicast,confirm", NULL, NULL, NULL);
+	CHECK(!plan_dc_checked(&p, 0) && plan_dc_checked(&p, 3) && plan_dc_checked(&p, 4) && !plan_dc_checked(&p, 5));
+	plan_build(&p, "2.9", "2.10", DB_OTHER, "release", NULL, NULL, NULL);
+	CHECK_LONG(p.nsteps, 1);
+	CHECK(p.steps[0].kind == STEP_RELEASE);
+
+	current_case = "the names --only takes";
+	CHECK(plan_section_name("zync-database") && plan_section_name("system-database") && !plan_section_name("mysql"));
+	CHECK(plan_section_name("release"));
+	CHECK_STR(plan_section_names(), "release,system,apicast,backend,zync,memcached,zync-database,backend-redis,system-redis,"
+		  "system-database,confirm");
 	current_case = "";
 }
 
@@ -957,7 +1058,7 @@ test_plan_step_commands(void)
 		const struct cmd_case *c = &cmd_cases[i];
 
 		current_case = c->name;
-		plan_build(&p, "2.9", "2.10", c->db);
+		plan_build(&p, "2.9", "2.10", c->db, "system", NULL, NULL, NULL);
 		n = plan_step_commands(&p, &p.steps[c->step], "oc", c->ns, cmds, 4);
 		CHECK_LONG(n, c->n);
 		for (k = 0; k < n && k < c->n; k++) {
@@ -968,7 +1069,7 @@ test_plan_step_commands(void)
 	}
 
 	current_case = "the patch argument is passed unquoted, byte for byte";
-	plan_build(&p, "2.9", "2.10", DB_OTHER);
+	plan_build(&p, "2.9", "2.10", DB_OTHER, "system", NULL, NULL, NULL);
 	n = plan_step_commands(&p, &p.steps[0], "/usr/local/bin/oc", "3scale", cmds, 4);
 	CHECK_LONG(n, 1);
 	CHECK_LONG(cmds[0].n, 8);
@@ -1567,6 +1668,7 @@ main(int argc, char **argv)
 	test_dc_replicas();
 	test_procedure();
 	test_plan_build();
+	test_plan_present();
 	test_plan_step_commands();
 	test_parse_duration();
 	test_fmt_duration();
