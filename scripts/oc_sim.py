@@ -13,6 +13,7 @@ scheduled controller events whose time has come, so the state is a function of
 wall-clock time.
 """
 
+import binascii
 import copy
 import datetime
 import fcntl
@@ -305,13 +306,62 @@ RTYPES = [
           ["rc", "replicationcontroller", "replicationcontrollers"]),
     RType("pods", "pod", "", "Pod", "v1", ["po", "pod", "pods"]),
     RType("configmaps", "configmap", "", "ConfigMap", "v1", ["cm", "configmap", "configmaps"]),
-    # virtual, read-only
+    # the template's other objects: built on read (TEMPLATE_KINDS), stored once changed
+    RType("secrets", "secret", "", "Secret", "v1", ["secret", "secrets"]),
+    RType("serviceaccounts", "serviceaccount", "", "ServiceAccount", "v1",
+          ["sa", "serviceaccount", "serviceaccounts"]),
+    RType("services", "service", "", "Service", "v1", ["svc", "service", "services"]),
+    RType("persistentvolumeclaims", "persistentvolumeclaim", "", "PersistentVolumeClaim", "v1",
+          ["pvc", "persistentvolumeclaim", "persistentvolumeclaims"]),
+    RType("routes", "route", "route.openshift.io", "Route", "route.openshift.io/v1", ["route", "routes"]),
+    RType("rolebindings", "rolebinding", "rbac.authorization.k8s.io", "RoleBinding",
+          "rbac.authorization.k8s.io/v1", ["rolebinding", "rolebindings"]),
+    # virtual, read-only: derived from the stored objects
     RType("imagestreamtags", "imagestreamtag", "image.openshift.io", "ImageStreamTag",
           "image.openshift.io/v1", ["istag", "imagestreamtag", "imagestreamtags"]),
+    RType("endpoints", "endpoints", "", "Endpoints", "v1", ["ep", "endpoints"]),
     RType("projects", "project", "project.openshift.io", "Project", "project.openshift.io/v1",
           ["project", "projects", "namespace", "namespaces", "ns"]),
+    # kinds a template install has none of: always empty
+    RType("limitranges", "limitrange", "", "LimitRange", "v1", ["limits", "limitrange", "limitranges"]),
+    RType("resourcequotas", "resourcequota", "", "ResourceQuota", "v1",
+          ["quota", "resourcequota", "resourcequotas"]),
+    RType("rolebindingrestrictions", "rolebindingrestriction", "authorization.openshift.io",
+          "RoleBindingRestriction", "authorization.openshift.io/v1",
+          ["rolebindingrestriction", "rolebindingrestrictions"]),
+    RType("templates", "template", "template.openshift.io", "Template", "template.openshift.io/v1",
+          ["template", "templates"]),
+    RType("daemonsets", "daemonset", "apps", "DaemonSet", "apps/v1", ["ds", "daemonset", "daemonsets"]),
+    RType("deployments", "deployment", "apps", "Deployment", "apps/v1",
+          ["deploy", "deployment", "deployments"]),
+    RType("replicasets", "replicaset", "apps", "ReplicaSet", "apps/v1", ["rs", "replicaset", "replicasets"]),
+    RType("statefulsets", "statefulset", "apps", "StatefulSet", "apps/v1",
+          ["sts", "statefulset", "statefulsets"]),
+    RType("horizontalpodautoscalers", "horizontalpodautoscaler", "autoscaling", "HorizontalPodAutoscaler",
+          "autoscaling/v2", ["hpa", "horizontalpodautoscaler", "horizontalpodautoscalers"]),
+    RType("cronjobs", "cronjob", "batch", "CronJob", "batch/v1", ["cj", "cronjob", "cronjobs"]),
+    RType("jobs", "job", "batch", "Job", "batch/v1", ["job", "jobs"]),
+    RType("poddisruptionbudgets", "poddisruptionbudget", "policy", "PodDisruptionBudget", "policy/v1",
+          ["pdb", "poddisruptionbudget", "poddisruptionbudgets"]),
+    RType("buildconfigs", "buildconfig", "build.openshift.io", "BuildConfig", "build.openshift.io/v1",
+          ["bc", "buildconfig", "buildconfigs"]),
+    RType("builds", "build", "build.openshift.io", "Build", "build.openshift.io/v1", ["build", "builds"]),
 ]
 STORED = ("deploymentconfigs", "imagestreams", "replicationcontrollers", "pods", "configmaps")
+# objects of the template (amp.yml) and of the project, built from the install's variant when read,
+# so that they cost the state nothing; a change (patch, annotate, label) stores the object, and from
+# then on the stored one is served.  configmaps: system-environment is stored from the start.
+TEMPLATE_KINDS = ("configmaps", "secrets", "serviceaccounts", "services", "persistentvolumeclaims",
+                  "routes", "rolebindings")
+# read-only, derived on every read from the stored objects: imagestreamtags, endpoints, projects;
+# every other kind is empty in a template install
+# the "all" category of oc 4.x: the resources whose discovery entry lists the category "all", in
+# discovery order (kube-aggregator sorts the API groups by priority, the built-in groups first:
+# "" 18000, apps 17800, autoscaling 17500, batch 17400; the OpenShift groups 9900, by name; the
+# resources of a group version sorted by name); kubectl's category expander keeps that order
+CATEGORY_ALL = ("pods", "replicationcontrollers", "services", "daemonsets", "deployments", "replicasets",
+                "statefulsets", "horizontalpodautoscalers", "cronjobs", "jobs", "deploymentconfigs",
+                "buildconfigs", "builds", "imagestreams", "routes")
 
 
 def rtype(name):
@@ -1365,6 +1415,420 @@ def built_item(ns, tag, t, gen):
     return {"created": ts(t),
             "dockerImageReference": "%s/%s/amp-system@sha256:%s" % (INTERNAL_REGISTRY, ns, digest(src)),
             "generation": gen, "image": "sha256:" + digest(src)}
+
+
+# ---------------------------------------------------------------------------
+# the install's other objects (TEMPLATE_KINDS), built on read from the variant, and the objects
+# derived from the stored ones (endpoints).  Deterministic: the same state gives the same bytes.
+
+TENANT = "3scale"  # the template's TENANT_NAME
+# the one value that is obviously a secret: system-seed's MASTER_PASSWORD, for tests that check
+# that a program never prints what it read from a secret
+CANARY_MASTER_PASSWORD = "ocsim-MASTER-PASSWORD-canary-9fk2"
+_ALNUM_LOWER = "abcdefghijklmnopqrstuvwxyz0123456789"
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_FAKE_CA = ("-----BEGIN CERTIFICATE-----\n"
+            "MIIDMjCCAhqgAwIBAgIIb2Mtc2ltLWNhMA0GCSqGSIb3DQEBCwUAMDYxNDAyBgNV\n"
+            "BAMMK29wZW5zaGlmdC1zaWduZXJAMTcwMDAwMDAwMCAob2Mtc2ltIGZha2UgQ0Ep\n"
+            "-----END CERTIFICATE-----\n")
+
+
+def b64(s):
+    return binascii.b2a_base64(s.encode(), newline=False).decode()
+
+
+def _det(w, key, n, alphabet=_ALNUM_LOWER):
+    """A generated value (the template's `generate: expression`), fixed for the namespace."""
+    h = b""
+    seed = ("%s|%s" % (w.ns, key)).encode()
+    while len(h) < n:
+        seed = hashlib.sha256(seed).digest()
+        h += seed
+    return "".join(alphabet[b % len(alphabet)] for b in h[:n])
+
+
+def _vmeta(w, plural, name, labels=None, annotations=None, age=0):
+    """metadata of a built object: uid and resourceVersion fixed per install, created with the
+    install (age: seconds earlier, for the objects of the project itself)."""
+    key = "%s|%s|%s|%r" % (w.ns, plural, name, w.s.get("initialized"))
+    h = hashlib.sha256(key.encode()).hexdigest()
+    md = {"name": name, "namespace": w.ns, "uid": str(uuid.UUID(h[:32])),
+          "resourceVersion": str(1000 + int(h[32:40], 16) % 90000),
+          "creationTimestamp": ts(w.s.get("initialized", 0) - 86400 - age)}
+    if labels:
+        md["labels"] = labels
+    if annotations:
+        md["annotations"] = annotations
+    return md
+
+
+def _tlabels(component, element=None):
+    la = {"app": APP_LABEL, "threescale_component": component}
+    if element:
+        la["threescale_component_element"] = element
+    return la
+
+
+SERVICE_ACCOUNTS = ("amp", "builder", "default", "deployer", "zync-que-sa")  # the template's + the project's
+
+
+def _sa_secret_names(w, sa):
+    return ("%s-token-%s" % (sa, _det(w, "token-" + sa, 5, POD_ALPHABET)),
+            "%s-dockercfg-%s" % (sa, _det(w, "dockercfg-" + sa, 5, POD_ALPHABET)))
+
+
+def _sa_token(w, sa, secname):
+    hdr = b64('{"alg":"RS256","kid":"oc-sim"}').rstrip("=")
+    body = b64(compact({"iss": "kubernetes/serviceaccount",
+                        "kubernetes.io/serviceaccount/namespace": w.ns,
+                        "kubernetes.io/serviceaccount/secret.name": secname,
+                        "kubernetes.io/serviceaccount/service-account.name": sa,
+                        "sub": "system:serviceaccount:%s:%s" % (w.ns, sa)})).rstrip("=")
+    return "%s.%s.%s" % (hdr.replace("+", "-").replace("/", "_"), body.replace("+", "-").replace("/", "_"),
+                         _det(w, "signature-" + sa, 86, _ALNUM + "-_"))
+
+
+def _secret(w, name, data, labels=None, stype="Opaque", annotations=None, age=0):
+    return {"apiVersion": "v1", "kind": "Secret",
+            "metadata": _vmeta(w, "secrets", name, labels, annotations, age),
+            "data": {k: b64(v) for k, v in data.items()}, "type": stype}
+
+
+def build_secrets(w):
+    ns = w.ns
+    pw = lambda key, n=8, a=_ALNUM_LOWER: _det(w, key, n, a)  # noqa: E731
+    redis_host = "backend-redis" if w.s.get("redis") != "external" else "backend-redis.redis.example.com"
+    sys_redis = "system-redis" if w.s.get("redis") != "external" else "system-redis.redis.example.com"
+    db = w.s.get("system_database", "mysql")
+    if w.s.get("database") == "oracle":
+        dbdata = {"DB_PASSWORD": pw("SYSTEM_DATABASE_PASSWORD"), "DB_USER": "threescale",
+                  "ORACLE_SYSTEM_PASSWORD": pw("ORACLE_SYSTEM_PASSWORD"),
+                  "URL": "oracle-enhanced://threescale:%s@oracle.db.example.com:1521/threescalepdb"
+                         % pw("SYSTEM_DATABASE_PASSWORD")}
+    elif db == "postgresql":
+        dbdata = {"DB_PASSWORD": pw("SYSTEM_DATABASE_PASSWORD"), "DB_USER": "system",
+                  "URL": "postgresql://system:%s@system-postgresql/system" % pw("SYSTEM_DATABASE_PASSWORD")}
+    elif db == "external":
+        dbdata = {"DB_PASSWORD": pw("SYSTEM_DATABASE_PASSWORD"), "DB_USER": "mysql",
+                  "URL": "mysql2://root:%s@mysql.db.example.com/system" % pw("SYSTEM_DATABASE_ROOT_PASSWORD")}
+    else:
+        dbdata = {"DB_PASSWORD": pw("SYSTEM_DATABASE_PASSWORD"), "DB_USER": "mysql",
+                  "URL": "mysql2://root:%s@system-mysql/system" % pw("SYSTEM_DATABASE_ROOT_PASSWORD")}
+    token = pw("APICAST_ACCESS_TOKEN")
+    zync_db = pw("ZYNC_DATABASE_PASSWORD", 16, _ALNUM)
+    out_ = [
+        _secret(w, "backend-internal-api", {"password": pw("SYSTEM_BACKEND_PASSWORD"),
+                                            "username": "3scale_api_user"}, _tlabels("backend")),
+        _secret(w, "backend-listener", {"route_endpoint": "https://backend-%s.%s" % (TENANT, SUPERDOMAIN),
+                                        "service_endpoint": "http://backend-listener:3000"},
+                _tlabels("backend")),
+        _secret(w, "backend-redis", {"REDIS_QUEUES_SENTINEL_HOSTS": "", "REDIS_QUEUES_SENTINEL_ROLE": "",
+                                     "REDIS_QUEUES_URL": "redis://%s:6379/1" % redis_host,
+                                     "REDIS_STORAGE_SENTINEL_HOSTS": "", "REDIS_STORAGE_SENTINEL_ROLE": "",
+                                     "REDIS_STORAGE_URL": "redis://%s:6379/0" % redis_host},
+                _tlabels("backend")),
+        _secret(w, "system-app", {"SECRET_KEY_BASE": pw("SYSTEM_APP_SECRET_KEY_BASE", 128, "0123456789abcdef")},
+                _tlabels("system")),
+        _secret(w, "system-database", dbdata, _tlabels("system")),
+        _secret(w, "system-events-hook", {"PASSWORD": pw("SYSTEM_BACKEND_SHARED_SECRET"),
+                                          "URL": "http://system-master:3000/master/events/import"},
+                _tlabels("system")),
+        _secret(w, "system-master-apicast", {
+            "ACCESS_TOKEN": token,
+            "PROXY_CONFIGS_ENDPOINT": "http://%s@system-master:3000/master/api/proxy/configs" % token},
+            _tlabels("system")),
+        _secret(w, "system-memcache", {"SERVERS": "system-memcache:11211"}, _tlabels("system")),
+        _secret(w, "system-recaptcha", {"PRIVATE_KEY": "", "PUBLIC_KEY": ""}, _tlabels("system")),
+        _secret(w, "system-redis", {"MESSAGE_BUS_NAMESPACE": "", "MESSAGE_BUS_SENTINEL_HOSTS": "",
+                                    "MESSAGE_BUS_SENTINEL_ROLE": "", "MESSAGE_BUS_URL": "", "NAMESPACE": "",
+                                    "SENTINEL_HOSTS": "", "SENTINEL_ROLE": "",
+                                    "URL": "redis://%s:6379/1" % sys_redis}, _tlabels("system")),
+        _secret(w, "system-seed", {"ADMIN_ACCESS_TOKEN": pw("ADMIN_ACCESS_TOKEN", 16), "ADMIN_EMAIL": "",
+                                   "ADMIN_PASSWORD": pw("ADMIN_PASSWORD"), "ADMIN_USER": "admin",
+                                   "MASTER_ACCESS_TOKEN": pw("MASTER_ACCESS_TOKEN"), "MASTER_DOMAIN": "master",
+                                   "MASTER_PASSWORD": CANARY_MASTER_PASSWORD, "MASTER_USER": "master",
+                                   "TENANT_NAME": TENANT}, _tlabels("system")),
+        _secret(w, "system-smtp", {k: "" for k in ("address", "authentication", "domain", "openssl.verify.mode",
+                                                   "password", "port", "username")},
+                _tlabels("system", "smtp")),
+        _secret(w, "zync", {"DATABASE_URL": "postgresql://zync:%s@zync-database:5432/zync_production" % zync_db,
+                            "SECRET_KEY_BASE": pw("ZYNC_SECRET_KEY_BASE", 16, _ALNUM),
+                            "ZYNC_AUTHENTICATION_TOKEN": pw("ZYNC_AUTHENTICATION_TOKEN", 16, _ALNUM),
+                            "ZYNC_DATABASE_PASSWORD": zync_db}, _tlabels("zync")),
+    ]
+    # made by the administrator before the install: oc create secret docker-registry ...
+    user, rpw = "12345678|oc-sim", pw("registry-token", 40, _ALNUM)
+    out_.append(_secret(w, "threescale-registry-auth", {".dockerconfigjson": compact(
+        {"auths": {"registry.redhat.io": {"auth": b64("%s:%s" % (user, rpw)), "password": rpw,
+                                          "username": user}}})},
+        stype="kubernetes.io/dockerconfigjson", age=600))
+    # the token and dockercfg secrets the project's controllers make for every service account
+    sas = build_serviceaccounts(w)
+    for sa in SERVICE_ACCOUNTS:
+        tname, dname = _sa_secret_names(w, sa)
+        said = sas[sa]["metadata"]["uid"]
+        tok = _sa_token(w, sa, tname)
+        age = 0 if sa in ("amp", "zync-que-sa") else 3600
+        out_.append(_secret(w, tname, {"ca.crt": _FAKE_CA, "namespace": ns, "service-ca.crt": _FAKE_CA,
+                                       "token": tok},
+                            stype="kubernetes.io/service-account-token", age=age,
+                            annotations={"kubernetes.io/service-account.name": sa,
+                                         "kubernetes.io/service-account.uid": said}))
+        regs = {}
+        for reg in (INTERNAL_REGISTRY, "image-registry.openshift-image-registry.svc.cluster.local:5000"):
+            regs[reg] = {"auth": b64("<token>:" + tok), "password": tok, "username": "<token>"}
+        out_.append(_secret(w, dname, {".dockercfg": compact(regs)}, stype="kubernetes.io/dockercfg", age=age,
+                            annotations={"kubernetes.io/service-account.name": sa,
+                                         "kubernetes.io/service-account.uid": said,
+                                         "openshift.io/token-secret.name": tname,
+                                         "openshift.io/token-secret.value": tok}))
+    return {o["metadata"]["name"]: o for o in out_}
+
+
+def build_serviceaccounts(w):
+    res = {}
+    for sa in SERVICE_ACCOUNTS:
+        tname, dname = _sa_secret_names(w, sa)
+        pulls = [{"name": dname}]
+        if sa in ("amp", "zync-que-sa"):  # the template's: pull from registry.redhat.io
+            pulls.insert(0, {"name": "threescale-registry-auth"})
+        res[sa] = {"apiVersion": "v1", "kind": "ServiceAccount",
+                   "metadata": _vmeta(w, "serviceaccounts", sa, age=0 if sa in ("amp", "zync-que-sa") else 3600),
+                   "imagePullSecrets": pulls, "secrets": [{"name": tname}, {"name": dname}]}
+    return res
+
+
+def build_rolebindings(w):
+    ns = w.ns
+    rbac = "rbac.authorization.k8s.io"
+    auto = "  It is auto-managed by a controller; remove subjects to disable."
+    specs = [
+        ("admin", "ClusterRole", "admin", [{"apiGroup": rbac, "kind": "User", "name": "admin"}], None, 3600),
+        ("system:deployers", "ClusterRole", "system:deployer",
+         [{"kind": "ServiceAccount", "name": "deployer", "namespace": ns}],
+         "Allows deploymentconfigs in this namespace to rollout pods in this namespace." + auto, 3600),
+        ("system:image-builders", "ClusterRole", "system:image-builder",
+         [{"kind": "ServiceAccount", "name": "builder", "namespace": ns}],
+         "Allows builds in this namespace to push images to this namespace." + auto, 3600),
+        ("system:image-pullers", "ClusterRole", "system:image-puller",
+         [{"apiGroup": rbac, "kind": "Group", "name": "system:serviceaccounts:" + ns}],
+         "Allows all pods in this namespace to pull images from this namespace." + auto, 3600),
+        # oc policy add-role-to-user view -z amp (system's service discovery reads the project)
+        ("view", "ClusterRole", "view", [{"kind": "ServiceAccount", "name": "amp", "namespace": ns}], None, 0),
+        ("zync-que-rolebinding", "Role", "zync-que-role",
+         [{"kind": "ServiceAccount", "name": "zync-que-sa", "namespace": ns}], None, 0),
+    ]
+    res = {}
+    for name, rkind, rname, subjects, desc, age in specs:
+        res[name] = {"apiVersion": rbac + "/v1", "kind": "RoleBinding",
+                     "metadata": _vmeta(w, "rolebindings", name,
+                                        annotations={"openshift.io/description": desc} if desc else None, age=age),
+                     "roleRef": {"apiGroup": rbac, "kind": rkind, "name": rname}, "subjects": subjects}
+    return res
+
+
+# the template's services: (name, dc behind it, component, element, [(port name, port, targetPort)])
+SERVICE_SPECS = (
+    ("apicast-production", "apicast-production", "apicast", "production",
+     (("gateway", 8080, 8080), ("management", 8090, 8090))),
+    ("apicast-staging", "apicast-staging", "apicast", "staging",
+     (("gateway", 8080, 8080), ("management", 8090, 8090))),
+    ("backend-listener", "backend-listener", "backend", "listener", (("http", 3000, 3000),)),
+    ("backend-redis", "backend-redis", "backend", "redis", ((None, 6379, 6379),)),
+    ("system-developer", "system-app", "system", "developer-ui", (("http", 3000, "developer"),)),
+    ("system-master", "system-app", "system", "master-ui", (("http", 3000, "master"),)),
+    ("system-memcache", "system-memcache", "system", "memcache", (("memcache", 11211, 11211),)),
+    ("system-mysql", "system-mysql", "system", "mysql", (("system-mysql", 3306, 3306),)),
+    ("system-postgresql", "system-postgresql", "system", "postgresql", (("system-postgresql", 5432, 5432),)),
+    ("system-provider", "system-app", "system", "provider-ui", (("http", 3000, "provider"),)),
+    ("system-redis", "system-redis", "system", "redis", (("redis", 6379, 6379),)),
+    ("system-sphinx", "system-sphinx", "system", "sphinx", (("sphinx", 9306, 9306),)),
+    ("zync", "zync", "zync", None, (("8080-tcp", 8080, 8080),)),
+    ("zync-database", "zync-database", "zync", "database", (("postgresql", 5432, 5432),)),
+)
+
+
+def build_services(w):
+    dcs = w.objs("deploymentconfigs")
+    res = {}
+    for name, dc, comp, elem, ports in SERVICE_SPECS:
+        if dc not in dcs:
+            continue
+        h = hashlib.sha256(("%s/%s" % (w.ns, name)).encode()).digest()
+        ip = "172.30.%d.%d" % (h[0], 2 + h[1] % 250)
+        plist = []
+        for pname, port, target in ports:
+            p = {"port": port, "protocol": "TCP", "targetPort": target}
+            if pname:
+                p["name"] = pname
+            plist.append(p)
+        res[name] = {"apiVersion": "v1", "kind": "Service",
+                     "metadata": _vmeta(w, "services", name, _tlabels(comp, elem)),
+                     "spec": {"clusterIP": ip, "ports": plist, "selector": {"deploymentConfig": dc},
+                              "sessionAffinity": "None", "type": "ClusterIP"},
+                     "status": {"loadBalancer": {}}}
+    return res
+
+
+def build_endpoints(w):
+    """The endpoints controller's view: per service, the active pods its selector matches, ready
+    ones in addresses and the others in notReadyAddresses, with the ports resolved."""
+    pods = [p for p in w.objs("pods").values()
+            if not p["metadata"].get("deletionTimestamp") and (p.get("status") or {}).get("podIP")]
+    res = {}
+    for name, svc in build_services(w).items():
+        sel = svc["spec"]["selector"]
+        members = [p for p in pods
+                   if all((p["metadata"].get("labels") or {}).get(k) == v for k, v in sel.items())]
+        ready, unready = [], []
+        ports = []
+        for sp in svc["spec"]["ports"]:
+            target = sp["targetPort"]
+            if isinstance(target, str):  # a named container port
+                for p in members[:1]:
+                    for c in p["spec"].get("containers", []):
+                        for cp in c.get("ports", []) or []:
+                            if cp.get("name") == target:
+                                target = cp["containerPort"]
+                if isinstance(target, str):
+                    continue
+            ep = {"port": target, "protocol": sp.get("protocol", "TCP")}
+            if sp.get("name"):
+                ep["name"] = sp["name"]
+            ports.append(ep)
+        for p in sorted(members, key=lambda x: x["status"]["podIP"]):
+            addr = {"ip": p["status"]["podIP"], "nodeName": p["spec"].get("nodeName"),
+                    "targetRef": {"kind": "Pod", "name": p["metadata"]["name"], "namespace": w.ns,
+                                  "uid": p["metadata"]["uid"]}}
+            (ready if pod_ready(p) else unready).append(addr)
+        md = _vmeta(w, "endpoints", name, svc["metadata"].get("labels"))
+        md["creationTimestamp"] = svc["metadata"]["creationTimestamp"]
+        rvs = [int(p["metadata"].get("resourceVersion") or 0) for p in members]
+        if rvs:
+            md["resourceVersion"] = str(max(rvs))
+        o = {"apiVersion": "v1", "kind": "Endpoints", "metadata": md}
+        if (ready or unready) and ports:
+            sub = {"ports": ports}
+            if ready:
+                sub["addresses"] = ready
+            if unready:
+                sub["notReadyAddresses"] = unready
+            o["subsets"] = [sub]
+        res[name] = o
+    return res
+
+
+def _route(w, name, host, svc, port, labels, tls, annotations=None):
+    return {"apiVersion": "route.openshift.io/v1", "kind": "Route",
+            "metadata": _vmeta(w, "routes", name, labels, annotations),
+            "spec": {"host": host, "port": {"targetPort": port}, "tls": tls,
+                     "to": {"kind": "Service", "name": svc, "weight": 100}, "wildcardPolicy": "None"},
+            "status": {"ingress": [{"conditions": [{"lastTransitionTime": ts(w.s.get("initialized", 0) - 86000),
+                                                    "status": "True", "type": "Admitted"}],
+                                    "host": host, "routerCanonicalHostname": "router-default." + SUPERDOMAIN,
+                                    "routerName": "default", "wildcardPolicy": "None"}]}}
+
+
+def build_routes(w):
+    """The template's route (backend) and the ones zync made for the master, the tenant's admin
+    portal and developer portal, and its staging and production APIcast."""
+    res = {}
+    r = _route(w, "backend", "backend-%s.%s" % (TENANT, SUPERDOMAIN), "backend-listener", "http",
+               _tlabels("backend"), {"insecureEdgeTerminationPolicy": "Allow", "termination": "edge"})
+    res["backend"] = r
+    zync = (("master", "master", "system-master", "http", "1"),
+            ("provider", "%s-admin" % TENANT, "system-provider", "http", "2"),
+            ("provider", TENANT, "system-developer", "http", "2"),
+            ("api", "api-%s-apicast-staging" % TENANT, "apicast-staging", "gateway", "2"),
+            ("api", "api-%s-apicast-production" % TENANT, "apicast-production", "gateway", "2"))
+    for i, (what, host, svc, port, tenant) in enumerate(zync):
+        name = "zync-%s-%s-%s" % (TENANT, what, _det(w, "route-%d" % i, 5, POD_ALPHABET))
+        labels = {"3scale.net/created-by": "zync", "3scale.net/tenant_id": tenant,
+                  "zync.3scale.net/record": b64("gid://zync/%s/%d" % ("Proxy" if what == "api" else "Provider", i)),
+                  "zync.3scale.net/route-to": svc}
+        res[name] = _route(w, name, "%s.%s" % (host, SUPERDOMAIN), svc, port, labels,
+                           {"insecureEdgeTerminationPolicy": "Redirect", "termination": "edge"})
+    return res
+
+
+def build_pvcs(w):
+    specs = [("system-storage", "ReadWriteMany", "100Mi", "system", "app")]
+    db = w.s.get("system_database")
+    if w.s.get("database") != "oracle" and db == "mysql":
+        specs.append(("mysql-storage", "ReadWriteOnce", "1Gi", "system", "mysql"))
+    elif w.s.get("database") != "oracle" and db == "postgresql":
+        specs.append(("postgresql-data", "ReadWriteOnce", "1Gi", "system", "postgresql"))
+    if w.s.get("redis") != "external":
+        specs += [("backend-redis-storage", "ReadWriteOnce", "1Gi", "backend", "redis"),
+                  ("system-redis-storage", "ReadWriteOnce", "1Gi", "system", "redis")]
+    res = {}
+    for name, mode, size, comp, elem in specs:
+        md = _vmeta(w, "persistentvolumeclaims", name, _tlabels(comp, elem),
+                    {"pv.kubernetes.io/bind-completed": "yes", "pv.kubernetes.io/bound-by-controller": "yes"})
+        md["finalizers"] = ["kubernetes.io/pvc-protection"]
+        res[name] = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": md,
+                     "spec": {"accessModes": [mode], "resources": {"requests": {"storage": size}},
+                              "storageClassName": "shared-rwx" if mode == "ReadWriteMany" else "standard",
+                              "volumeMode": "Filesystem", "volumeName": "pvc-" + md["uid"]},
+                     "status": {"accessModes": [mode], "capacity": {"storage": size}, "phase": "Bound"}}
+    return res
+
+
+_REDIS_CONF = ("protected-mode no\n\nport 6379\n\ntimeout 0\ntcp-keepalive 300\n\ndaemonize no\nsupervised no\n\n"
+               "loglevel notice\n\ndatabases 16\n\nsave 900 1\nsave 300 10\nsave 60 10000\n\n"
+               "stop-writes-on-bgsave-error yes\n\nrdbcompression yes\nrdbchecksum yes\n\ndbfilename dump.rdb\n\n"
+               "slave-serve-stale-data yes\nslave-read-only yes\n\nrepl-diskless-sync no\n"
+               "repl-disable-tcp-nodelay no\n\nappendonly yes\nappendfilename \"appendonly.aof\"\n"
+               "appendfsync everysec\nno-appendfsync-on-rewrite no\nauto-aof-rewrite-percentage 100\n"
+               "auto-aof-rewrite-min-size 64mb\naof-load-truncated yes\n\nlua-time-limit 5000\n\n"
+               "activerehashing no\n\naof-rewrite-incremental-fsync yes\ndir /var/lib/redis/data\n")
+_SYSTEM_CM = {
+    "rolling_updates.yml": "production: {}\n",
+    "service_discovery.yml": (
+        "production:\n  enabled: <%= cluster_token_file_exists = File.exists?(cluster_token_file_path = "
+        "'/var/run/secrets/kubernetes.io/serviceaccount/token') %>\n  server_scheme: 'https'\n"
+        "  server_host: 'kubernetes.default.svc.cluster.local'\n  server_port: 443\n"
+        "  bearer_token: \"<%= File.read(cluster_token_file_path) if cluster_token_file_exists %>\"\n"
+        "  authentication_method: service_account # can be service_account|oauth\n"
+        "  oauth_server_type: builtin # can be builtin|rh_sso\n  client_id:\n  client_secret:\n  timeout: 1\n"
+        "  open_timeout: 1\n  max_retry: 5\n  verify_ssl: <%= OpenSSL::SSL::VERIFY_NONE %> # 0\n"),
+    "zync.yml": ("production:\n  endpoint: 'http://zync:8080'\n  authentication:\n"
+                 "    token: \"<%= ENV.fetch('ZYNC_AUTHENTICATION_TOKEN') %>\"\n  connect_timeout: 5\n"
+                 "  send_timeout: 5\n  receive_timeout: 10\n  root_url:\n"),
+}
+
+
+def build_configmaps(w):
+    """The template's ConfigMaps other than system-environment (which is stored)."""
+    specs = [("apicast-environment", {"APICAST_MANAGEMENT_API": "status", "APICAST_RESPONSE_CODES": "true",
+                                      "OPENSSL_VERIFY": "false"}, _tlabels("apicast")),
+             ("backend-environment", {"RACK_ENV": "production"}, _tlabels("backend")),
+             ("system", dict(_SYSTEM_CM), _tlabels("system"))]
+    if w.s.get("database") != "oracle" and w.s.get("system_database") == "mysql":
+        specs += [("mysql-extra-conf", {"mysql-charset.cnf": "[client]\ndefault-character-set = utf8\n\n[mysql]\n"
+                                        "default-character-set = utf8\n\n[mysqld]\ncharacter-set-server = utf8\n"
+                                        "collation-server = utf8_unicode_ci\n"}, _tlabels("system", "mysql")),
+                  ("mysql-main-conf", {"my.cnf": "!include /etc/my.cnf\n!includedir /etc/my-extra.d\n"},
+                   _tlabels("system", "mysql"))]
+    if w.s.get("redis") != "external":
+        specs.append(("redis-config", {"redis.conf": _REDIS_CONF}, _tlabels("system", "redis")))
+    return {name: {"apiVersion": "v1", "kind": "ConfigMap", "data": data,
+                   "metadata": _vmeta(w, "configmaps", name, labels)} for name, data, labels in specs}
+
+
+TEMPLATE_BUILDERS = {"configmaps": build_configmaps, "secrets": build_secrets,
+                     "serviceaccounts": build_serviceaccounts, "services": build_services,
+                     "persistentvolumeclaims": build_pvcs, "routes": build_routes,
+                     "rolebindings": build_rolebindings}
+
+
+def template_pool(w, plural):
+    """name -> object of a TEMPLATE_KINDS kind: the built ones, where a stored one (changed since, or
+    stored from the start) wins.  Fresh objects: the caller may keep them."""
+    pool = TEMPLATE_BUILDERS[plural](w)
+    for n, o in (w.s["objects"].get(plural) or {}).items():
+        pool[n] = copy.deepcopy(o)
+    return pool
 
 
 def init_world(d, ns, database, oracle_image, overrides, system_database="mysql", redis="internal"):
@@ -2590,10 +3054,14 @@ def split_targets(args):
         return targets, rest
     types = []
     for t in first.split(","):
+        if t.lower() == "all":  # the category (CATEGORY_ALL), in its order; repeats dropped
+            types.extend(RT(p) for p in CATEGORY_ALL if RT(p) not in types)
+            continue
         rt = rtype(t)
         if rt is None:
             raise OcError('error: the server doesn\'t have a resource type "%s"' % t)
-        types.append(rt)
+        if rt not in types:
+            types.append(rt)
     if len(args) == 1:
         return [(rt, None) for rt in types], []
     return [(types[0], n) for n in args[1:]], []
@@ -2668,7 +3136,41 @@ def table_row(rt, obj, now):
         return [name, obj.get("image", {}).get("dockerImageReference", ""), age(obj, now)]
     if rt.plural == "configmaps":
         return [name, str(len(obj.get("data") or {}) + len(obj.get("binaryData") or {})), age(obj, now)]
-    return [name, "Active", age(obj, now)]
+    if rt.plural == "projects":
+        return [name, "Active", age(obj, now)]
+    if rt.plural == "secrets":
+        return [name, obj.get("type", "Opaque"), str(len(obj.get("data") or {})), age(obj, now)]
+    if rt.plural == "serviceaccounts":
+        return [name, str(len(obj.get("secrets") or [])), age(obj, now)]
+    if rt.plural == "services":
+        sp = obj.get("spec", {})
+        ports = ",".join("%s/%s" % (p.get("port"), p.get("protocol", "TCP")) for p in sp.get("ports", []))
+        return [name, sp.get("type", "ClusterIP"), sp.get("clusterIP", ""), "<none>", ports or "<none>",
+                age(obj, now)]
+    if rt.plural == "endpoints":
+        eps = ["%s:%s" % (a["ip"], p["port"]) for sub in obj.get("subsets") or []
+               for a in sub.get("addresses") or [] for p in sub.get("ports") or []]
+        text = ",".join(eps[:3]) + (" + %d more..." % (len(eps) - 3) if len(eps) > 3 else "")
+        return [name, text or "<none>", age(obj, now)]
+    if rt.plural == "persistentvolumeclaims":
+        modes = {"ReadWriteOnce": "RWO", "ReadWriteMany": "RWX", "ReadOnlyMany": "ROX"}
+        st = obj.get("status", {})
+        return [name, st.get("phase", "Pending"), obj["spec"].get("volumeName", ""),
+                (st.get("capacity") or {}).get("storage", ""),
+                ",".join(modes.get(m, m) for m in st.get("accessModes") or []),
+                obj["spec"].get("storageClassName") or "", age(obj, now)]
+    if rt.plural == "routes":
+        sp = obj.get("spec", {})
+        tls = sp.get("tls") or {}
+        term = tls.get("termination", "")
+        if term and tls.get("insecureEdgeTerminationPolicy"):
+            term += "/" + tls["insecureEdgeTerminationPolicy"]
+        return [name, sp.get("host", ""), sp.get("path", ""), (sp.get("to") or {}).get("name", ""),
+                str((sp.get("port") or {}).get("targetPort", "<all>")), term, sp.get("wildcardPolicy", "None")]
+    if rt.plural == "rolebindings":
+        ref = obj.get("roleRef", {})
+        return [name, "%s/%s" % (ref.get("kind", ""), ref.get("name", "")), age(obj, now)]
+    return [name, age(obj, now)]
 
 
 TABLE_HEADERS = {
@@ -2679,13 +3181,24 @@ TABLE_HEADERS = {
     "imagestreamtags": ["NAME", "IMAGE REFERENCE", "UPDATED"],
     "configmaps": ["NAME", "DATA", "AGE"],
     "projects": ["NAME", "STATUS", "AGE"],
+    "secrets": ["NAME", "TYPE", "DATA", "AGE"],
+    "serviceaccounts": ["NAME", "SECRETS", "AGE"],
+    "services": ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"],
+    "endpoints": ["NAME", "ENDPOINTS", "AGE"],
+    "persistentvolumeclaims": ["NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS", "AGE"],
+    "routes": ["NAME", "HOST/PORT", "PATH", "SERVICES", "PORT", "TERMINATION", "WILDCARD"],
+    "rolebindings": ["NAME", "ROLE", "AGE"],
 }
 
 
-def format_table(rt, objs, now, headers=True):
+def format_table(rt, objs, now, headers=True, with_kind=False):
+    """with_kind: names as KIND.GROUP/NAME, as kubectl prints them when several kinds are asked for."""
     rows = [table_row(rt, o, now) for o in objs]
+    if with_kind:
+        for r in rows:
+            r[0] = "%s/%s" % (rt.display, r[0])
     if headers:
-        rows.insert(0, TABLE_HEADERS[rt.plural])
+        rows.insert(0, TABLE_HEADERS.get(rt.plural, ["NAME", "AGE"]))
     if not rows:
         return ""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -2757,25 +3270,47 @@ def virtual_get(w, ctx, rt, name):
     st = status_tag(is_, tag, create=False)
     if not st or not st.get("items"):
         return None
+    # as openshift-apiserver's newISTag: the stream's labels, uid and resourceVersion, the spec tag's
+    # annotations, the latest event's time, generation and image
     item = st["items"][0]
     spec = None
     for t in is_["spec"].get("tags", []) or []:
         if t.get("name") == tag:
             spec = t
-    return {"apiVersion": "image.openshift.io/v1", "kind": "ImageStreamTag",
-            "metadata": {"name": name, "namespace": w.ns, "creationTimestamp": item["created"],
-                         "resourceVersion": is_["metadata"]["resourceVersion"],
-                         "uid": str(uuid.UUID(digest(is_["metadata"]["uid"] + tag)[:32]))},
-            "generation": item.get("generation", 0), "lookupPolicy": {"local": False},
-            "tag": spec,
-            "image": {"metadata": {"name": item["image"]},
-                      "dockerImageReference": item["dockerImageReference"],
-                      "dockerImageMetadataVersion": "1.0"}}
+    md = {"name": name, "namespace": w.ns, "creationTimestamp": item["created"],
+          "resourceVersion": is_["metadata"]["resourceVersion"], "uid": is_["metadata"]["uid"]}
+    if is_["metadata"].get("labels"):
+        md["labels"] = dict(is_["metadata"]["labels"])
+    if spec and spec.get("annotations"):
+        md["annotations"] = dict(spec["annotations"])
+    o = {"apiVersion": "image.openshift.io/v1", "kind": "ImageStreamTag", "metadata": md,
+         "generation": item.get("generation", 0), "lookupPolicy": dict(is_["spec"].get("lookupPolicy") or
+                                                                       {"local": False}),
+         "tag": spec,
+         "image": {"metadata": {"name": item["image"]},
+                   "dockerImageReference": item["dockerImageReference"],
+                   "dockerImageMetadataVersion": "1.0"}}
+    if st.get("conditions"):
+        o["conditions"] = copy.deepcopy(st["conditions"])
+    return o
+
+
+def kind_pool(w, ctx, rt):
+    """name -> object (fresh) of a kind that is not simply stored: the TEMPLATE_KINDS, the endpoints,
+    and the kinds a template install has none of (empty)."""
+    if ctx.ns != w.ns:
+        return {}
+    if rt.plural in TEMPLATE_KINDS:
+        return template_pool(w, rt.plural)
+    if rt.plural == "endpoints":
+        return build_endpoints(w)
+    return {}
 
 
 def fetch(w, ctx, rt, name, selector):
     """-> list of objects (copies)."""
-    if rt.plural not in STORED:
+    reqs = parse_selector(selector) if selector else []
+    if rt.plural in ("imagestreamtags", "projects"):
         if name is None:
             if rt.plural == "projects":
                 return [virtual_get(w, ctx, rt, w.ns)]
@@ -2784,22 +3319,29 @@ def fetch(w, ctx, rt, name, selector):
                 for isname in sorted(w.objs("imagestreams")):
                     for st in w.objs("imagestreams")[isname]["status"].get("tags", []) or []:
                         o = virtual_get(w, ctx, rt, "%s:%s" % (isname, st["tag"]))
-                        if o:
+                        if o and selector_matches(reqs, o["metadata"].get("labels")):
                             objs.append(o)
             return objs
         o = virtual_get(w, ctx, rt, name)
         if o is None:
             raise not_found(rt, name)
         return [o]
-    pool = w.objs(rt.plural) if ctx.ns == w.ns else {}
+    if rt.plural in STORED and rt.plural not in TEMPLATE_KINDS:
+        pool = w.objs(rt.plural) if ctx.ns == w.ns else {}
+        if name is not None:
+            o = pool.get(name)
+            if o is None:
+                raise not_found(rt, name)
+            return [copy.deepcopy(o)]
+        return [copy.deepcopy(pool[n]) for n in sorted(pool)
+                if selector_matches(reqs, pool[n]["metadata"].get("labels"))]
+    pool = kind_pool(w, ctx, rt)
     if name is not None:
         o = pool.get(name)
         if o is None:
             raise not_found(rt, name)
-        return [copy.deepcopy(o)]
-    reqs = parse_selector(selector) if selector else []
-    return [copy.deepcopy(pool[n]) for n in sorted(pool)
-            if selector_matches(reqs, pool[n]["metadata"].get("labels"))]
+        return [o]
+    return [pool[n] for n in sorted(pool) if selector_matches(reqs, pool[n]["metadata"].get("labels"))]
 
 
 def cmd_get(ctx):
@@ -2847,10 +3389,14 @@ def cmd_get(ctx):
             fmt = opts.get("output", "")
             if fmt in ("", "wide"):
                 printed = False
+                # kubectl's MultipleTypesRequested: "all", or more than one type
+                with_kind = len({r.plural for r, _ in targets}) > 1
                 for rt in {r.plural: r for r, _, _ in docs}.values():
                     objs = [o for r, _, os_ in docs if r is rt for o in os_]
                     if objs:
-                        out(render(opts, rt, objs, False, now))
+                        if printed:
+                            out("\n")  # kubectl's separator between the tables of two kinds
+                        out(format_table(rt, objs, now, not opts.get("no-headers"), with_kind))
                         printed = True
                 if not printed and not errors:
                     err("No resources found in %s namespace." % ctx.ns)
@@ -3138,6 +3684,26 @@ def server_patch(w, ctx, rt, old, new):
             if k in new and (not isinstance(new[k], dict) or
                              not all(isinstance(v, str) for v in new[k].values())):
                 raise OcError(INVALID)
+    elif rt.plural == "secrets":
+        sd = new.pop("stringData", None)  # the server folds stringData into data, base64-encoded
+        if sd is not None:
+            if not isinstance(sd, dict) or not all(isinstance(v, str) for v in sd.values()):
+                raise OcError(INVALID)
+            new["data"] = dict(new.get("data") or {}, **{k: b64(v) for k, v in sd.items()})
+        if "data" in new and new["data"] is None:
+            new.pop("data")
+        if "data" in new:
+            if not isinstance(new["data"], dict) or not all(isinstance(v, str) for v in new["data"].values()):
+                raise OcError(INVALID)
+            for v in new["data"].values():
+                bad = re.search(r"[^A-Za-z0-9+/=]|=[^=]", v)
+                if bad or len(v) % 4:
+                    at = bad.start() if bad else len(v) - len(v) % 4
+                    raise OcError('Error from server (BadRequest): Secret in version "v1" cannot be handled '
+                                  'as a Secret: illegal base64 data at input byte %d' % at)
+        if new.get("type", "Opaque") != old.get("type", "Opaque"):
+            raise OcError('The Secret "%s" is invalid: type: Invalid value: "%s": field is immutable'
+                          % (old["metadata"]["name"], new.get("type")))
     elif rt.plural == "pods":
         if new.get("spec") != old.get("spec"):
             raise OcError('The Pod "%s" is invalid: spec: Forbidden: pod updates may not change fields '
@@ -3198,7 +3764,14 @@ def one_target(ctx, args):
 
 
 def get_obj(w, ctx, rt, name):
-    if rt.plural not in STORED:
+    if rt.plural in TEMPLATE_KINDS and ctx.ns == w.ns:
+        # a built object is stored when it is first changed (not yet: w is not dirty)
+        stored = w.s["objects"].setdefault(rt.plural, {})
+        if name not in stored:
+            o = TEMPLATE_BUILDERS[rt.plural](w).get(name)
+            if o is not None:
+                stored[name] = o
+    elif rt.plural not in STORED:
         raise OcError("error: oc-sim: %s are read-only" % rt.plural)
     o = w.get(rt.plural, name) if ctx.ns == w.ns else None
     if o is None:

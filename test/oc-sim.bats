@@ -354,8 +354,9 @@ EOF
     assert_output "$before"
     run oc get configmaps system-environment -o jsonpath='{.data.AMP_RELEASE}'
     assert_output '2.9'
+    # the template's other ConfigMaps are there too (built on read)
     run oc get cm -o name
-    assert_output 'configmap/system-environment'
+    assert_output "$(printf 'configmap/%s\n' apicast-environment backend-environment mysql-extra-conf mysql-main-conf redis-config system system-environment)"
     run oc get cm/nope -o json
     assert_failure 1
     assert_output 'Error from server (NotFound): configmaps "nope" not found'
@@ -1264,4 +1265,387 @@ assert len(lat) >= 3 and min(lat) >= 0 and rvs == sorted(rvs), (lat, rvs)' "$OC_
     jq -e -s 'all(.[]; has("type") | not)' "$BATS_TEST_TMPDIR/pods.json"
     run oc get pods -l deploymentconfig=system-app -o json
     jq -e '.metadata == {"resourceVersion": "", "selfLink": ""}' <<<"$output"
+}
+
+# ---- the objects the guide's backup reads (procedures.md §2 step 1)
+
+CANARY_B64=b2NzaW0tTUFTVEVSLVBBU1NXT1JELWNhbmFyeS05Zmsy   # ocsim-MASTER-PASSWORD-canary-9fk2
+
+@test "backup kinds: every name and alias answers a List of its kind (the empty ones too), nothing on stderr" {
+    fast_init
+    # ALIAS KIND COUNT ("+" for at least one)
+    local table="
+rolebindings RoleBinding 6
+rolebinding RoleBinding 6
+rolebindings.rbac.authorization.k8s.io RoleBinding 6
+serviceaccounts ServiceAccount 5
+serviceaccount ServiceAccount 5
+sa ServiceAccount 5
+secrets Secret 24
+secret Secret 24
+imagestreamtags ImageStreamTag 9
+imagestreamtag ImageStreamTag 9
+istag ImageStreamTag 9
+cm ConfigMap 7
+configmap ConfigMap 7
+configmaps ConfigMap 7
+pvc PersistentVolumeClaim 4
+persistentvolumeclaim PersistentVolumeClaim 4
+persistentvolumeclaims PersistentVolumeClaim 4
+endpoints Endpoints 13
+ep Endpoints 13
+services Service 13
+svc Service 13
+routes Route 6
+route Route 6
+routes.route.openshift.io Route 6
+rolebindingrestrictions - 0
+rolebindingrestriction - 0
+limitranges - 0
+limitrange - 0
+limits - 0
+resourcequotas - 0
+resourcequota - 0
+quota - 0
+templates - 0
+template - 0
+cronjobs - 0
+cronjob - 0
+cj - 0
+statefulsets - 0
+statefulset - 0
+sts - 0
+hpa - 0
+horizontalpodautoscaler - 0
+horizontalpodautoscalers - 0
+horizontalpodautoscalers.autoscaling - 0
+deployments - 0
+deployment - 0
+deploy - 0
+deployments.apps - 0
+replicasets - 0
+replicaset - 0
+rs - 0
+poddisruptionbudget - 0
+poddisruptionbudgets - 0
+pdb - 0
+daemonsets - 0
+ds - 0
+jobs - 0
+buildconfigs - 0
+bc - 0
+builds - 0"
+    local alias kind n
+    while read -r alias kind n; do
+        [ -n "$alias" ] || continue
+        oc get "$alias" -n 3scale -o json >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || fail "oc get $alias failed: $(cat "$BATS_TEST_TMPDIR/err")"
+        [ ! -s "$BATS_TEST_TMPDIR/err" ] || fail "oc get $alias: stderr: $(cat "$BATS_TEST_TMPDIR/err")"
+        jq -e --arg k "$kind" --argjson n "$n" '.apiVersion == "v1" and .kind == "List" and .metadata == {"resourceVersion": ""}
+            and (.items | length) == $n and all(.items[]; .kind == $k and (.apiVersion | type) == "string"
+            and .metadata.namespace == "3scale")
+            and ([.items[].metadata.name] == ([.items[].metadata.name] | sort))' "$BATS_TEST_TMPDIR/out" >/dev/null \
+            || fail "oc get $alias: not a List of $n $kind: $(head -c 300 "$BATS_TEST_TMPDIR/out")"
+    done <<<"$table"
+    # an empty kind prints exactly the empty List; as a table, "No resources found" on stderr, exit 0
+    run oc get hpa -o json
+    assert_output "$(printf '{\n    "apiVersion": "v1",\n    "items": [],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}')"
+    oc get pdb >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+    [ ! -s "$BATS_TEST_TMPDIR/out" ]
+    [ "$(cat "$BATS_TEST_TMPDIR/err")" = "No resources found in 3scale namespace." ]
+    # another namespace: empty too
+    run oc get secrets -n other -o json
+    jq -e '.items == []' <<<"$output"
+    # named gets and their NotFound texts
+    run oc get secret/system-seed -o json
+    jq -e '.kind == "Secret" and .metadata.name == "system-seed"' <<<"$output"
+    run oc get ep system-master -o jsonpath='{.kind}'
+    assert_output Endpoints
+    run oc get pvc/nope
+    assert_failure 1
+    assert_output 'Error from server (NotFound): persistentvolumeclaims "nope" not found'
+    run oc get route/nope
+    assert_output 'Error from server (NotFound): routes.route.openshift.io "nope" not found'
+    run oc get rolebinding nope
+    assert_output 'Error from server (NotFound): rolebindings.rbac.authorization.k8s.io "nope" not found'
+    run oc get hpa/nope
+    assert_output 'Error from server (NotFound): horizontalpodautoscalers.autoscaling "nope" not found'
+    run oc get pdb/nope
+    assert_output 'Error from server (NotFound): poddisruptionbudgets.policy "nope" not found'
+    run oc get cronjob/nope
+    assert_output 'Error from server (NotFound): cronjobs.batch "nope" not found'
+    run oc get templates nope
+    assert_output 'Error from server (NotFound): templates.template.openshift.io "nope" not found'
+    run oc get rolebindingrestrictions nope
+    assert_output 'Error from server (NotFound): rolebindingrestrictions.authorization.openshift.io "nope" not found'
+    # -o name uses the singular with the group
+    run oc get routes -o name
+    assert_line --index 0 'route.route.openshift.io/backend'
+    run oc get ep -o name
+    assert_line --index 0 'endpoints/apicast-production'
+    # the same state prints the same bytes
+    oc get secrets -o json >"$BATS_TEST_TMPDIR/a"
+    oc get secrets -o json >"$BATS_TEST_TMPDIR/b"
+    cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+}
+
+@test "oc get all: one List of the all category, kinds in discovery order, each kind sorted by name" {
+    fast_init
+    run oc get all -n 3scale -o json
+    assert_success
+    jq -e '.kind == "List" and .apiVersion == "v1" and .metadata == {"resourceVersion": ""}' <<<"$output"
+    # pods, replicationcontrollers, services, (apps, autoscaling, batch: none), deploymentconfigs,
+    # (buildconfigs, builds: none), imagestreams, routes
+    jq -e '[.items[].kind] | reduce .[] as $k ([]; if (length > 0 and .[-1] == $k) then . else . + [$k] end)
+        == ["Pod", "ReplicationController", "Service", "DeploymentConfig", "ImageStream", "Route"]' <<<"$output"
+    all=$output
+    printf '%s\n' "$all" >"$BATS_TEST_TMPDIR/all.json"
+    for k in pods rc svc dc is routes; do
+        oc get $k -o json >"$BATS_TEST_TMPDIR/k.json"
+        jq -e --slurpfile all "$BATS_TEST_TMPDIR/all.json" '.items as $i | ($i[0].kind) as $k
+            | [$all[0].items[] | select(.kind == $k)] == $i' "$BATS_TEST_TMPDIR/k.json" >/dev/null \
+            || fail "oc get all: its $k are not those of oc get $k"
+    done
+    jq -e '(.items | length) == 31 + 15 + 13 + 15 + 9 + 6' <<<"$all"
+    # a selector applies to every kind
+    run oc get all -l deploymentconfig=system-app -o json
+    jq -e '[.items[].kind] | unique == ["Pod", "ReplicationController"]' <<<"$output"
+    # the table: kind/name, one table per kind, a blank line between them
+    run oc get all
+    assert_success
+    assert_line --index 0 --regexp '^NAME +READY +STATUS +RESTARTS +AGE$'
+    assert_line --partial 'pod/system-app-1-deploy'
+    assert_line --partial 'replicationcontroller/system-app-1'
+    assert_line --partial 'service/system-master'
+    assert_line --partial 'deploymentconfig.apps.openshift.io/system-app'
+    assert_line --partial 'imagestream.image.openshift.io/amp-system'
+    assert_line --regexp '^route\.route\.openshift\.io/backend +backend-3scale\.apps\.sim\.example\.com'
+    [ "$(oc get all | grep -c '^$')" = 5 ]
+    # not a type of its own
+    run oc get all/system-app
+    assert_failure 1
+    assert_output 'error: the server doesn'"'"'t have a resource type "all"'
+    # the 3.11 client's List has selfLink, here too
+    oc sim set client_version=3.11
+    run oc get all -o json
+    jq -e '.metadata == {"resourceVersion": "", "selfLink": ""}' <<<"$output"
+    run oc get hpa -o json
+    jq -e '.metadata == {"resourceVersion": "", "selfLink": ""} and .items == []' <<<"$output"
+}
+
+@test "secrets: the template's and the project's, base64 data, the canary MASTER_PASSWORD, patches store them" {
+    fast_init
+    run oc get secrets -o json
+    assert_success
+    secrets=$output
+    run jq -r '[.items[].metadata.name] | join(" ")' <<<"$secrets"
+    for s in backend-internal-api backend-listener backend-redis system-app system-database system-events-hook \
+             system-master-apicast system-memcache system-recaptcha system-redis system-seed system-smtp zync \
+             threescale-registry-auth; do
+        [[ " $output " == *" $s "* ]] || fail "no secret $s in: $output"
+    done
+    for sa in amp builder default deployer zync-que-sa; do
+        [[ " $output " =~ " $sa-token-"[a-z0-9]{5}" " ]] || fail "no token secret of $sa"
+        [[ " $output " =~ " $sa-dockercfg-"[a-z0-9]{5}" " ]] || fail "no dockercfg secret of $sa"
+    done
+    # every data value is base64 of the template's value
+    python3 -c '
+import base64, json, sys
+d = json.loads(sys.argv[1])
+n = 0
+for s in d["items"]:
+    assert s["apiVersion"] == "v1" and s["kind"] == "Secret" and s["type"], s["metadata"]["name"]
+    for k, v in s["data"].items():
+        assert base64.b64encode(base64.b64decode(v, validate=True)).decode() == v, (s["metadata"]["name"], k)
+        n += 1
+assert n > 60, n
+' "$secrets"
+    jq -e --arg c "$CANARY_B64" '.items[] | select(.metadata.name == "system-seed") | .data.MASTER_PASSWORD == $c
+        and .data.MASTER_USER == "bWFzdGVy" and .data.TENANT_NAME == "M3NjYWxl" and .type == "Opaque"
+        and .metadata.labels == {"app": "3scale-api-management", "threescale_component": "system"}' <<<"$secrets"
+    run bash -c "oc get secret system-seed -o jsonpath='{.data.MASTER_PASSWORD}' | base64 -d"
+    assert_output 'ocsim-MASTER-PASSWORD-canary-9fk2'
+    # the canary is in system-seed only
+    [ "$(grep -c "$CANARY_B64" <<<"$secrets")" = 1 ]
+    run bash -c "oc get secret system-database -o jsonpath='{.data.URL}' | base64 -d"
+    assert_output --regexp '^mysql2://root:[a-z0-9]{8}@system-mysql/system$'
+    run bash -c "oc get secret backend-listener -o jsonpath='{.data.route_endpoint}' | base64 -d"
+    assert_output 'https://backend-3scale.apps.sim.example.com'
+    jq -e '.items[] | select(.metadata.name | startswith("amp-token-")) | .type == "kubernetes.io/service-account-token"
+        and .metadata.annotations["kubernetes.io/service-account.name"] == "amp" and (.data | keys) == ["ca.crt", "namespace", "service-ca.crt", "token"]' <<<"$secrets"
+    jq -e '.items[] | select(.metadata.name == "threescale-registry-auth") | .type == "kubernetes.io/dockerconfigjson"' <<<"$secrets"
+    # the service accounts name their secrets; amp pulls with threescale-registry-auth
+    run oc get sa amp -o json
+    jq -e --argjson s "$secrets" '([.secrets[].name] | all(. as $n | $s.items | any(.metadata.name == $n)))
+        and .imagePullSecrets[0].name == "threescale-registry-auth"' <<<"$output"
+    # a patch stores the secret: the guide's remove of a key (2.8 -> 2.9), a missing key is invalid
+    run oc patch secret system-master-apicast --type=json -p='[{"op": "remove", "path": "/data/BASE_URL"}]'
+    assert_failure 1
+    assert_output 'The request is invalid: the server rejected our request due to an error in our request'
+    run oc patch secret system-master-apicast --type=json -p='[{"op": "add", "path": "/data/BASE_URL", "value": "aHR0cDovL3N5c3RlbS1tYXN0ZXI6MzAwMA=="}]'
+    assert_output 'secret/system-master-apicast patched'
+    run oc get secret system-master-apicast -o json
+    jq -e --argjson s "$secrets" '.data.BASE_URL == "aHR0cDovL3N5c3RlbS1tYXN0ZXI6MzAwMA==" and (.data | length) == 3
+        and (.metadata.resourceVersion | tonumber) > ($s.items[] | select(.metadata.name == "system-master-apicast") | .metadata.resourceVersion | tonumber)' <<<"$output"
+    run oc patch secret system-master-apicast --type=json -p='[{"op": "remove", "path": "/data/BASE_URL"}]'
+    assert_output 'secret/system-master-apicast patched'
+    run oc patch secret system-master-apicast --type=json -p='[{"op": "remove", "path": "/data/BASE_URL"}]'
+    assert_failure 1
+    # stringData is folded into data; bad base64 is refused
+    run oc patch secret system-seed -p '{"stringData": {"EXTRA": "abc"}}'
+    assert_output 'secret/system-seed patched'
+    run oc get secret system-seed -o jsonpath='{.data.EXTRA}'
+    assert_output 'YWJj'
+    run oc patch secret system-seed -p '{"data": {"EXTRA": "!!"}}'
+    assert_failure 1
+    assert_output 'Error from server (BadRequest): Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 0'
+    # the others are unchanged and still built
+    run oc get secrets -o json
+    jq -e --argjson s "$secrets" '[.items[] | select(.metadata.name != "system-master-apicast" and .metadata.name != "system-seed")]
+        == [$s.items[] | select(.metadata.name != "system-master-apicast" and .metadata.name != "system-seed")]' <<<"$output"
+    run oc sim calls --mutating
+    [ "${#lines[@]}" -eq 6 ]
+}
+
+@test "imagestreamtags follow the image streams: an added tag once imported, not a failed import" {
+    fast_init
+    run oc get istag -o json
+    jq -e '[.items[].metadata.name] | index("amp-system:2.9") != null and index("amp-system:2.10") == null' <<<"$output"
+    oc patch imagestream/amp-system --type=json -p "$P210" >/dev/null
+    oc sim set import_result.amp-backend=Unauthorized
+    oc patch imagestream/amp-backend --type=json -p '[{"op": "add", "path": "/spec/tags/-", "value": {"from": {"kind": "DockerImage", "name": "registry.redhat.io/3scale-amp2/backend-rhel7:3scale2.10"}, "name": "2.10"}}]' >/dev/null
+    oc sim settle
+    run oc get istag -o json
+    assert_success
+    jq -e '[.items[].metadata.name] == ["amp-apicast:2.9", "amp-backend:2.9", "amp-system:2.10", "amp-system:2.9", "amp-zync:2.9",
+        "backend-redis:2.9", "system-memcached:2.9", "system-mysql:2.9", "system-redis:2.9", "zync-database-postgresql:2.9"]' <<<"$output"
+    list=$output
+    run oc get is/amp-system -o json
+    jq -e --argjson l "$list" '. as $is | $l.items[] | select(.metadata.name == "amp-system:2.10")
+        | .kind == "ImageStreamTag" and .apiVersion == "image.openshift.io/v1" and .metadata.uid == $is.metadata.uid
+        and .metadata.resourceVersion == $is.metadata.resourceVersion and .metadata.labels == $is.metadata.labels
+        and .metadata.annotations == {"openshift.io/display-name": "AMP system 2.10"} and .tag.name == "2.10"
+        and .image.dockerImageReference == ($is.status.tags[] | select(.tag == "2.10") | .items[0].dockerImageReference)' <<<"$output"
+    run oc get istag amp-backend:2.10
+    assert_failure 1
+    assert_output 'Error from server (NotFound): imagestreamtags.image.openshift.io "amp-backend:2.10" not found'
+    # oc tag -d takes it away again
+    oc tag -d amp-system:2.10 >/dev/null
+    run oc get istag -o name
+    refute_line 'imagestreamtag.image.openshift.io/amp-system:2.10'
+}
+
+@test "endpoints follow the pods; services, routes, pvcs, rolebindings as the template and the project make them" {
+    fast_init
+    run oc get svc system-master -o json
+    jq -e '.spec.selector == {"deploymentConfig": "system-app"} and .spec.ports == [{"name": "http", "port": 3000, "protocol": "TCP", "targetPort": "master"}]
+        and (.spec.clusterIP | startswith("172.30.")) and .metadata.labels.threescale_component_element == "master-ui"' <<<"$output"
+    # the named port resolves to the container's
+    run oc get ep system-master -o json
+    jq -e '.subsets[0].ports == [{"name": "http", "port": 3002, "protocol": "TCP"}]' <<<"$output"
+    run oc get pods -l deploymentconfig=system-app -o json
+    pods=$output
+    run oc get ep system-master -o json
+    jq -e --argjson p "$pods" '[.subsets[0].addresses[] | .targetRef.name] == [$p.items[].metadata.name]
+        and [.subsets[0].addresses[].ip] == [$p.items[].status.podIP]' <<<"$output"
+    # after a rollout: the new pod only
+    upgrade_app >/dev/null
+    oc sim settle
+    run oc get pods -l deploymentconfig=system-app -o jsonpath='{.items[*].metadata.name}'
+    assert_output --regexp '^system-app-2-[a-z0-9]{5}$'
+    new=$output
+    run oc get ep system-master -o jsonpath='{.subsets[0].addresses[*].targetRef.name}'
+    assert_output "$new"
+    # no pods: no subsets
+    oc scale dc/zync --replicas=0 >/dev/null
+    oc sim settle
+    run oc get ep zync -o json
+    jq -e 'has("subsets") | not' <<<"$output"
+    run oc get routes -o json
+    jq -e '[.items[] | .spec.to.name] | sort == ["apicast-production", "apicast-staging", "backend-listener", "system-developer", "system-master", "system-provider"]' <<<"$output"
+    jq -e '[.items[] | select(.metadata.labels["3scale.net/created-by"] == "zync")] | length == 5' <<<"$output"
+    run oc get pvc -o json
+    jq -e '[.items[] | [.metadata.name, .spec.accessModes[0], .status.phase]] == [["backend-redis-storage", "ReadWriteOnce", "Bound"],
+        ["mysql-storage", "ReadWriteOnce", "Bound"], ["system-redis-storage", "ReadWriteOnce", "Bound"], ["system-storage", "ReadWriteMany", "Bound"]]' <<<"$output"
+    run oc get rolebindings -o json
+    jq -e '[.items[] | [.metadata.name, .roleRef.name]] == [["admin", "admin"], ["system:deployers", "system:deployer"],
+        ["system:image-builders", "system:image-builder"], ["system:image-pullers", "system:image-puller"], ["view", "view"],
+        ["zync-que-rolebinding", "zync-que-role"]] and all(.items[]; .apiVersion == "rbac.authorization.k8s.io/v1")' <<<"$output"
+    run oc get sa -o jsonpath='{.items[*].metadata.name}'
+    assert_output 'amp builder default deployer zync-que-sa'
+    # derived objects are read-only; a label on a built one stores it
+    run oc patch ep zync -p '{}'
+    assert_failure 1
+    run oc label svc zync backup=yes
+    assert_output 'service/zync labeled'
+    run oc get svc -l backup=yes -o name
+    assert_output 'service/zync'
+}
+
+@test "variants: the pvcs, services, configmaps and secrets of each install" {
+    names() { oc get "$1" -o jsonpath='{range .items[*]}{.metadata.name}{" "}{end}'; }
+    b64d() { oc get secret "$1" -o jsonpath="{.data.$2}" | base64 -d; }
+    fast_init --system-database postgresql
+    [ "$(names pvc)" = "backend-redis-storage postgresql-data system-redis-storage system-storage " ]
+    [[ "$(names svc)" == *" system-postgresql "* && "$(names svc)" != *system-mysql* ]]
+    [[ "$(names cm)" != *mysql* ]]
+    [[ "$(b64d system-database URL)" =~ ^postgresql://system:[a-z0-9]{8}@system-postgresql/system$ ]]
+    fast_init --database oracle
+    [ "$(names pvc)" = "backend-redis-storage system-redis-storage system-storage " ]
+    [[ "$(names svc)" != *system-mysql* && "$(names svc)" != *system-postgresql* ]]
+    [[ "$(b64d system-database URL)" == oracle-enhanced://* ]]
+    run oc get secret system-database -o jsonpath='{.data.ORACLE_SYSTEM_PASSWORD}'
+    assert_output --regexp '.'
+    fast_init --redis external
+    [ "$(names pvc)" = "mysql-storage system-storage " ]
+    [[ "$(names svc)" != *redis* && "$(names cm)" != *redis-config* && "$(names ep)" != *redis* ]]
+    [[ "$(b64d backend-redis REDIS_STORAGE_URL)" == redis://backend-redis.redis.example.com:6379/0 ]]
+    fast_init --namespace other-3scale
+    run oc get secrets -n other-3scale -o json
+    jq -e '.items | length == 24 and all(.[]; .metadata.namespace == "other-3scale")' <<<"$output"
+    run oc get rolebinding system:image-pullers -n other-3scale -o jsonpath='{.subjects[0].name}'
+    assert_output 'system:serviceaccounts:other-3scale'
+}
+
+@test "faults and RBAC apply to the new kinds and to all: fail_read, forbidden, truncate_json, garbage_json" {
+    fast_init
+    oc sim set fail_read=503 fail_read_match=secrets
+    run oc get secrets -n 3scale -o json
+    assert_failure 1
+    assert_output 'Error from server (ServiceUnavailable): the server is currently unable to handle the request (get secrets)'
+    run oc get secrets -n 3scale -o json
+    assert_success
+    oc sim set fail_read=internal fail_read_match=
+    run oc get all -o json
+    assert_failure 1
+    assert_output 'Error from server (InternalError): Internal error occurred: etcdserver: request timed out'
+    oc sim set fail_read=notfound
+    run oc get pvc -o json
+    assert_output 'Error from server (NotFound): the server could not find the requested resource (get persistentvolumeclaims)'
+    oc sim set fail_read=429
+    run oc get all -o json
+    assert_output 'Error from server (TooManyRequests): the server has received too many requests and has asked us to try again later (get pods)'
+    oc sim set forbidden_verbs=get
+    run oc get secrets -o json
+    assert_failure 1
+    assert_output 'Error from server (Forbidden): secrets is forbidden: User "admin" cannot list resource "secrets" in API group "" in the namespace "3scale"'
+    run oc get rolebindings -o json
+    assert_output 'Error from server (Forbidden): rolebindings.rbac.authorization.k8s.io is forbidden: User "admin" cannot list resource "rolebindings" in API group "rbac.authorization.k8s.io" in the namespace "3scale"'
+    run oc get all -o json
+    assert_output 'Error from server (Forbidden): pods is forbidden: User "admin" cannot list resource "pods" in API group "" in the namespace "3scale"'
+    run oc get secret system-seed -o json
+    assert_output 'Error from server (Forbidden): secrets "system-seed" is forbidden: User "admin" cannot get resource "secrets" in API group "" in the namespace "3scale"'
+    oc sim set forbidden_verbs=
+    oc sim set truncate_json=1 garbage_json=1 bad_json_match="get all"
+    run oc get secrets -o json
+    jq -e '.kind == "List"' <<<"$output"
+    run oc get all -o json
+    assert_success
+    run jq . <<<"$output"
+    assert_failure
+    run oc get all -o json
+    assert_output --partial '502 Bad Gateway'
+    run oc get all -o json
+    jq -e '.kind == "List"' <<<"$output"
+    run jq -r '[.[] | .fault // empty] | join(" ")' -s "$OC_SIM_STATE/calls.jsonl"
+    assert_output 'fail_read:503 fail_read:internal fail_read:notfound fail_read:429 truncate_json garbage_json'
 }
