@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
@@ -143,6 +144,9 @@ batch_clear(struct batch *b)
 	for (i = 0; i < b->nslots; i++) {
 		json_decref(b->slots[i].doc);
 		b->slots[i].doc = NULL;
+		free(b->slots[i].raw);
+		b->slots[i].raw = NULL;
+		b->slots[i].rawlen = 0;
 	}
 	b->nslots = 0;
 }
@@ -239,13 +243,17 @@ on_read_done(struct proc_result *r, void *arg)
 		b->failed = 1;
 		report_error("%s", msg);
 		hint_for(e, r);
-	} else if (s->parse == READ_JSON) {
+	} else if (s->parse == READ_JSON || s->parse == READ_SAVE) {
 		json_error_t je;
 
 		s->doc = json_loadb(r->out, r->outlen, 0, &je);
 		if (!s->doc || !json_is_object(s->doc)) {
 			if (s->doc)
 				snprintf(why, sizeof(why), "printed JSON that is not an object");
+			else if (s->parse == READ_SAVE)
+				/* jansson's text quotes the output: it may hold a secret */
+				snprintf(why, sizeof(why), "printed output that is not valid JSON (line %d, column %d)",
+					 je.line, je.column);
 			else
 				snprintf(why, sizeof(why), "printed output that is not valid JSON: %s (line %d, column %d)",
 					 je.text, je.line, je.column);
@@ -256,6 +264,11 @@ on_read_done(struct proc_result *r, void *arg)
 				return;
 			b->failed = 1;
 			report_error("'%s' %s", args_subject(&s->cmd, subj, sizeof(subj)), why);
+		} else if (s->parse == READ_SAVE) {
+			free(s->raw);
+			s->raw = xmalloc(r->outlen + 1);
+			memcpy(s->raw, r->out, r->outlen + 1);
+			s->rawlen = r->outlen;
 		}
 	} else {
 		first_line(r->out, s->text, sizeof(s->text));

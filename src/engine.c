@@ -316,6 +316,7 @@ step_next(struct engine *e)
 	e->nw = 0;
 	report_step_start(&e->plan, e->step);
 	switch (e->plan.steps[e->step].kind) {
+	case STEP_BACKUP: backup_step(e); break;
 	case STEP_RELEASE: release_step(e); break;
 	case STEP_TAG: tag_step(e); break;
 	case STEP_IMPORT: import_step(e); break;

@@ -42,7 +42,11 @@ typedef void (*cont_fn)(struct engine *);
 typedef void (*batch_fn)(struct batch *);
 
 /* how a read's output is taken */
-enum { READ_TEXT, READ_JSON, READ_YESNO /* oc auth can-i: "no" with exit 1 is an answer */ };
+enum {
+	READ_TEXT, READ_JSON,
+	READ_YESNO,  /* oc auth can-i: "no" with exit 1 is an answer */
+	READ_SAVE    /* READ_JSON, and stdout kept as printed (raw); no byte of it in any message */
+};
 
 /* one oc read of a batch that runs concurrently; transient failures run it again */
 struct slot {
@@ -50,6 +54,8 @@ struct slot {
 	struct args cmd;
 	int parse;          /* READ_JSON: stdout into doc; READ_TEXT, READ_YESNO: first line into text */
 	json_t *doc;
+	char *raw;          /* READ_SAVE: stdout as oc printed it (rawlen bytes) */
+	size_t rawlen;
 	char text[256];     /* else: the first line of stdout */
 	int attempt;        /* 1 for the first try */
 	uint64_t first;     /* when the first try started */
@@ -141,6 +147,10 @@ struct engine {
 
 	json_t *dcs[PLAN_MAX_DCS];            /* read by the preflight (NULL: absent) */
 	json_t *cm;                           /* the release ConfigMap, when the release step is in the plan */
+	char backup_dir[4096];                /* where the backup goes */
+	int backup_wanted;                    /* the backup step saves one (else: the upgrade has begun) */
+	char backup_note[4200];               /* what it saved, for the step's end */
+	cont_fn backup_next;
 	struct secstate secs[PLAN_MAX_SECTIONS];
 	int tag_reread;           /* read the image streams again before the tag steps */
 	int status_slot[PLAN_MAX_DCS];  /* status: the first of a dc's two reads in the batch */
@@ -247,12 +257,20 @@ void dcwait_list_failed(struct batch *b);
 /* the changes are made: start the waits of the current step's dcs */
 void dc_waits_start(struct engine *e);
 
-/* --- tagstep.c, release.c, confirm.c, replicas.c: the other steps -------------------------------------------------- */
+/* --- backup.c, tagstep.c, release.c, confirm.c, replicas.c: the other steps -------------------------------------------------- */
 
 /* add the current step's section's tag <to> unless it is there */
 void tag_step(struct engine *e);
 /* wait for the import of the current step's section's tag <to> */
 void import_step(struct engine *e);
+/* the backup directory: --backup-dir or the default; -1 (said) if it exists and is not empty */
+int backup_prepare(struct engine *e);
+/* save the backup, then next(e) (stops on a failure) */
+void backup_start(struct engine *e, cont_fn next);
+/* the backup step of run: save it unless the upgrade has begun (and no --backup-dir) */
+void backup_step(struct engine *e);
+/* the backup command, after the preflight */
+void backup_command(struct engine *e);
 /* the version number: patch it to <to> unless it is, then read it back */
 void release_step(struct engine *e);
 /* 1 if e->cm has the version number <to> */

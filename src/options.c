@@ -21,6 +21,7 @@ const char usage_text[] =
 	"  run         perform the upgrade; re-running it continues where a previous run stopped\n"
 	"  status      show each step as done or pending, from the live cluster state\n"
 	"  scale-down  Oracle branch: record the system dcs' replicas, then scale them to 0\n"
+	"  backup      save the objects the guide's backup saves, one JSON file each; change nothing\n"
 	"  help [COMMAND]  show this help, or the help of COMMAND (also: COMMAND --help)\n"
 	"\n"
 	"options (also accepted after COMMAND):\n"
@@ -37,11 +38,13 @@ const char usage_text[] =
 	"                                (default 2m)\n"
 	"      --retry-failed            retry a rollout that failed in an earlier run\n"
 	"                                (oc rollout retry)\n"
-	"      --only LIST               only these sections (comma-separated: release, system,\n"
-	"                                apicast, backend, zync, memcached, zync-database,\n"
+	"      --only LIST               only these sections (comma-separated: backup, release,\n"
+	"                                system, apicast, backend, zync, memcached, zync-database,\n"
 	"                                backend-redis, system-redis, system-database, confirm);\n"
 	"                                --only system is the system image alone\n"
 	"      --skip LIST               all sections but these\n"
+	"      --backup-dir DIR          where the backup goes: a new or empty directory (default\n"
+	"                                ./3scale-backup-NAMESPACE-YYYYMMDDTHHMMSSZ)\n"
 	"      --parallel                roll out system-sidekiq and system-sphinx together, once\n"
 	"                                system-app is done (the guide does them one by one)\n"
 	"  -o, --output text|json        json: stdout carries only JSON objects, one per line\n"
@@ -111,6 +114,19 @@ static const char help_status[] =
 	"exit status: 0 the upgrade is complete; 1 steps are pending or failed; 2 usage error;\n"
 	"3 the cluster could not be read or does not allow the upgrade.\n";
 
+static const char help_backup[] =
+	"usage: 3scale-upgrade backup [-n NAME] [--backup-dir DIR] [--oc PATH] [-o text|json]\n"
+	"\n"
+	"Save what the guide's backup saves (\"Creating a backup of the 3scale project\"): each\n"
+	"3scale dc, `oc get all`, and one file per kind (rolebindings, serviceaccounts, secrets,\n"
+	"imagestreamtags, cm, ...), each as oc printed it with -o json, into DIR (mode 0700, files\n"
+	"0600: they hold the secrets). Every file is checked non-empty and valid JSON. A DIR that\n"
+	"exists and is not empty is refused. Reads only. `run` does the same as its first step\n"
+	"while the upgrade has not begun (or when --backup-dir is given).\n"
+	"\n"
+	"exit status: 0 saved; 1 a read or a file failed; 2 usage error; 3 the directory is not\n"
+	"empty, or the cluster could not be read.\n";
+
 static const char help_scale_down[] =
 	"usage: 3scale-upgrade scale-down [-n NAME] [--oc PATH] [--timeout DURATION] [-y] [-o text|json]\n"
 	"\n"
@@ -129,12 +145,13 @@ command_help(enum command c)
 	case CMD_RUN: return help_run;
 	case CMD_STATUS: return help_status;
 	case CMD_SCALE_DOWN: return help_scale_down;
+	case CMD_BACKUP: return help_backup;
 	default: return usage_text;
 	}
 }
 
 enum { OPT_FROM = 256, OPT_TO, OPT_DATABASE, OPT_OC, OPT_TIMEOUT, OPT_CALL_TIMEOUT, OPT_RETRY_FAILED,
-       OPT_PARALLEL, OPT_COLOR, OPT_VERSION, OPT_ONLY, OPT_SKIP };
+       OPT_PARALLEL, OPT_COLOR, OPT_VERSION, OPT_ONLY, OPT_SKIP, OPT_BACKUP_DIR };
 
 static const struct option longopts[] = {
 	{ "namespace", required_argument, NULL, 'n' },
@@ -148,6 +165,7 @@ static const struct option longopts[] = {
 	{ "parallel", no_argument, NULL, OPT_PARALLEL },
 	{ "only", required_argument, NULL, OPT_ONLY },
 	{ "skip", required_argument, NULL, OPT_SKIP },
+	{ "backup-dir", required_argument, NULL, OPT_BACKUP_DIR },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "color", required_argument, NULL, OPT_COLOR },
@@ -166,6 +184,7 @@ static const struct {
 	{ "run", CMD_RUN },
 	{ "status", CMD_STATUS },
 	{ "scale-down", CMD_SCALE_DOWN },
+	{ "backup", CMD_BACKUP },
 	{ "help", CMD_HELP },
 };
 
@@ -263,7 +282,7 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 				if (strcmp(word, commands[i].name) == 0)
 					found = commands[i].cmd;
 			if (found == CMD_NONE) {
-				snprintf(err, errlen, "unknown command '%s' (commands: plan, run, status, scale-down, help)",
+				snprintf(err, errlen, "unknown command '%s' (commands: plan, run, status, scale-down, backup, help)",
 					 word);
 				return -1;
 			}
@@ -289,6 +308,7 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 		case OPT_PARALLEL: o->parallel = 1; break;
 		case OPT_ONLY: o->only = optarg; break;
 		case OPT_SKIP: o->skip = optarg; break;
+		case OPT_BACKUP_DIR: o->backup_dir = optarg; break;
 		case OPT_COLOR: color = optarg; break;
 		case 'v': verbose = 1; break;
 		case 'q': quiet = 1; break;
@@ -322,7 +342,7 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 	if (o->version)
 		return 0;
 	if (o->command == CMD_NONE) {
-		snprintf(err, errlen, "no command given (commands: plan, run, status, scale-down; see --help)");
+		snprintf(err, errlen, "no command given (commands: plan, run, status, scale-down, backup; see --help)");
 		return -1;
 	}
 	if (o->ns && !is_dns1123_label(o->ns)) {
@@ -342,6 +362,10 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 	if (!procedure_hop(o->from, o->to)) {
 		snprintf(err, errlen, "no documented procedure for %s -> %s (supported: %s)", o->from, o->to,
 			 procedure_hops());
+		return -1;
+	}
+	if (o->backup_dir && !*o->backup_dir) {
+		snprintf(err, errlen, "--backup-dir needs a directory");
 		return -1;
 	}
 	if (sections_option("only", o->only, err, errlen) < 0 || sections_option("skip", o->skip, err, errlen) < 0)

@@ -9,7 +9,7 @@
 #define DEFAULT_TIMEOUT_MS (20ULL * 60 * 1000)
 #define DEFAULT_CALL_TIMEOUT_MS (2ULL * 60 * 1000)
 
-enum command { CMD_NONE, CMD_PLAN, CMD_RUN, CMD_STATUS, CMD_SCALE_DOWN, CMD_HELP };
+enum command { CMD_NONE, CMD_PLAN, CMD_RUN, CMD_STATUS, CMD_SCALE_DOWN, CMD_BACKUP, CMD_HELP };
 
 enum color { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
@@ -25,6 +25,7 @@ struct options {
 	int retry_failed;
 	int parallel;            /* --parallel: sidekiq and sphinx together */
 	const char *only, *skip; /* --only, --skip: comma-separated section names (checked), or NULL */
+	const char *backup_dir;  /* --backup-dir, or NULL: ./3scale-backup-NS-<UTC time> */
 	int json;
 	int yes;
 	int verbosity;           /* -1 with -q, 0, 1 with -v */

@@ -145,6 +145,11 @@ plan_build(struct plan *p, const char *from, const char *to, enum database db,
 	if (!p->hop)
 		return;
 	add_sections(p, from, to, only, skip, exists, ctx);
+	if (plan_selected(STEP_NAME_BACKUP, only, skip) && plan_any_present(p)) {
+		s = add_step(p, STEP_BACKUP, -1, -1);
+		strlcopy(s->id, STEP_NAME_BACKUP, sizeof(s->id));
+		strlcopy(s->title, "backup: the dcs and the kinds the guide saves, one JSON file each", sizeof(s->title));
+	}
 	if (plan_selected(STEP_NAME_RELEASE, only, skip) && plan_any_present(p)) {
 		procedure_release_patch(p->hop, p->release_patch, sizeof(p->release_patch));
 		s = add_step(p, STEP_RELEASE, -1, -1);

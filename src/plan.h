@@ -9,6 +9,7 @@
 enum database { DB_AUTO, DB_OTHER, DB_ORACLE };
 
 enum step_kind {
+	STEP_BACKUP,   /* save the objects the guide's backup saves, one JSON file each */
 	STEP_RELEASE,  /* the version number: patch the release ConfigMap's key to <to>, read it back */
 	STEP_TAG,      /* add a section's image stream tag <to> */
 	STEP_IMPORT,   /* wait for that tag's import */

@@ -39,6 +39,11 @@ plan_mark_done(struct engine *e)
 		struct trigger_view tv;
 
 		switch (s->kind) {
+		case STEP_BACKUP:
+			if (!e->backup_wanted)
+				strlcopy(s->note, "skipped: the upgrade has begun (--backup-dir saves one all the same)",
+					 sizeof(s->note));
+			break;
 		case STEP_RELEASE:
 			if (release_done(e)) {
 				s->skip = SKIP_PATCH;
@@ -194,7 +199,8 @@ preflight_oracle(struct engine *e)
 static int
 reads_release(const struct engine *e)
 {
-	return e->o->command != CMD_SCALE_DOWN && plan_selected(STEP_NAME_RELEASE, e->o->only, e->o->skip);
+	return e->o->command != CMD_SCALE_DOWN && e->o->command != CMD_BACKUP &&
+	       plan_selected(STEP_NAME_RELEASE, e->o->only, e->o->skip);
 }
 
 /* the version number is <from> or <to> (the release step comes before the images) */
@@ -232,10 +238,34 @@ preflight_paused(struct engine *e)
 	return 0;
 }
 
+/* 1 if a change of the hop is there already: the version number, a tag, a trigger */
+static int
+hop_begun(const struct engine *e)
+{
+	struct trigger_view tv;
+	int i;
+
+	if (e->cm && release_done(e))
+		return 1;
+	for (i = 0; i < e->plan.nsections; i++)
+		if (e->plan.sections[i].in_run && e->plan.sections[i].present && e->secs[i].tag.in_spec)
+			return 1;
+	for (i = 0; i < e->plan.ndcs; i++) {
+		if (!e->plan.dcs[i].present || !PLAN_DC_SECTION(&e->plan, i)->in_run)
+			continue;
+		dc_triggers(e, i, e->dcs[i], &tv);
+		if (tv.has_new)
+			return 1;
+	}
+	return 0;
+}
+
 /* the preflight passed: the command it leads to */
 static void
 preflight_done(struct engine *e, struct batch *b)
 {
+	e->backup_wanted = e->plan.nsteps > 0 && e->plan.steps[0].kind == STEP_BACKUP &&
+			   (e->o->backup_dir || !hop_begun(e));
 	switch (e->o->command) {
 	case CMD_PLAN:
 		plan_mark_done(e);
@@ -253,8 +283,19 @@ preflight_done(struct engine *e, struct batch *b)
 	case CMD_SCALE_DOWN:
 		scale_down(e);
 		return;
+	case CMD_BACKUP:
+		if (backup_prepare(e) < 0) {
+			stop(e, 3);
+			return;
+		}
+		backup_command(e);
+		return;
 	default:
 		break;
+	}
+	if (e->backup_wanted && backup_prepare(e) < 0) {
+		stop(e, 3);
+		return;
 	}
 	if (preflight_paused(e) < 0) {
 		stop(e, 3);

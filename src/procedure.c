@@ -44,6 +44,13 @@ const struct section procedure_2_10[] = {
 	  { { "system-postgresql", "system-postgresql" } }, 1 },
 };
 
+/* "Creating a backup of the 3scale project" (G): `oc get all`, then these kinds, one file each */
+const char *const procedure_backup_kinds[] = {
+	"all", "rolebindings", "serviceaccounts", "secrets", "imagestreamtags", "cm", "rolebindingrestrictions",
+	"limitranges", "resourcequotas", "pvc", "templates", "cronjobs", "statefulsets", "hpa", "deployments",
+	"replicasets", "poddisruptionbudget", "endpoints", NULL
+};
+
 static const struct hop hops[] = {
 	/* the version number: P (the 2.11 guide prints it; 2.10's follows the same pattern) */
 	{ "2.9", "2.10", procedure_2_10, (int)(sizeof(procedure_2_10) / sizeof(procedure_2_10[0])),
@@ -104,7 +111,8 @@ procedure_section_known(const char *name)
 {
 	size_t i;
 
-	if (strcmp(name, STEP_NAME_RELEASE) == 0 || strcmp(name, STEP_NAME_CONFIRM) == 0)
+	if (strcmp(name, STEP_NAME_BACKUP) == 0 || strcmp(name, STEP_NAME_RELEASE) == 0 ||
+	    strcmp(name, STEP_NAME_CONFIRM) == 0)
 		return 1;
 	for (i = 0; i < sizeof(hops) / sizeof(hops[0]); i++)
 		if (procedure_section(&hops[i], name))
@@ -121,7 +129,7 @@ procedure_section_names(void)
 
 	if (buf[0])
 		return buf;
-	len = (size_t)snprintf(buf, sizeof(buf), "%s", STEP_NAME_RELEASE);
+	len = (size_t)snprintf(buf, sizeof(buf), "%s,%s", STEP_NAME_BACKUP, STEP_NAME_RELEASE);
 	for (i = 0; i < sizeof(hops) / sizeof(hops[0]); i++)
 		for (k = 0; k < hops[i].nsections; k++) {
 			const char *name = hops[i].sections[k].name;

@@ -40,6 +40,7 @@ struct hop {
 };
 
 /* the steps of a hop besides its image sections, as --only and --skip name them */
+#define STEP_NAME_BACKUP "backup"
 #define STEP_NAME_RELEASE "release"
 #define STEP_NAME_CONFIRM "confirm"
 
@@ -57,6 +58,13 @@ const struct section *procedure_section(const struct hop *h, const char *name);
 int procedure_section_known(const char *name);
 /* every section name of every hop, in the guide's order, comma-separated, once each */
 const char *procedure_section_names(void);
+
+/*
+ * What the guide's backup saves besides the dcs (each dc of the procedure that exists,
+ * one file each): one file per kind of this list (`all` first), in the guide's order and
+ * spelling. NULL-terminated.
+ */
+extern const char *const procedure_backup_kinds[];
 
 /* the guide's patch of the version number to <to> (a strategic merge patch), into buf */
 int procedure_release_patch(const struct hop *h, char *buf, size_t n);

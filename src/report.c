@@ -297,6 +297,9 @@ static const char *
 wait_note(const struct plan *p, const struct step *s, char *buf, size_t n)
 {
 	switch (s->kind) {
+	case STEP_BACKUP:
+		return "each dc, then each kind (all, rolebindings, serviceaccounts, secrets, ...) with oc get -o json, "
+		       "one file each, into a new directory of mode 0700 (3scale-upgrade backup does this alone)";
 	case STEP_RELEASE:
 		snprintf(buf, n, "then check: oc get cm/%s -o json has .data.%s = \"%s\"", p->hop->release_cm,
 			 p->hop->release_key, p->to);

@@ -96,6 +96,13 @@ step_status(const struct engine *e, const struct batch *b, const struct step *s,
 
 	detail[0] = '\0';
 	switch (s->kind) {
+	case STEP_BACKUP:
+		/* a backup is of the state before the hop: once it has begun, nothing is left to do */
+		if (!e->backup_wanted)
+			st = STEP_DONE;
+		else
+			snprintf(detail, n, "the upgrade has not begun: run saves the backup first");
+		break;
 	case STEP_RELEASE:
 		if (release_done(e))
 			st = STEP_DONE;

@@ -306,14 +306,27 @@ assert ev[-1]["oc_commands"] == 0
 	[ "$status" = 0 ] || fail "exit $status"
 	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
 ids = [s["id"] for s in kinds("plan")[0]["steps"]]
-assert len(ids) == 36 and len(set(ids)) == 36, ids
-assert ids[:3] == ["release", "tag/amp-system", "tag/amp-apicast"] and ids[10] == "import/amp-system"
-assert ids[19:22] == ["dc/system-app", "dc/system-sidekiq", "dc/system-sphinx"] and ids[-2:] == ["confirm", "replicas"]
+assert len(ids) == 37 and len(set(ids)) == 37, ids
+assert ids[:4] == ["backup", "release", "tag/amp-system", "tag/amp-apicast"] and ids[11] == "import/amp-system"
+assert ids[20:23] == ["dc/system-app", "dc/system-sidekiq", "dc/system-sphinx"] and ids[-2:] == ["confirm", "replicas"]
 '
 	json plan --database oracle --skip system-database,backend-redis
 	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
 ids = [s["id"] for s in kinds("plan")[0]["steps"]]
 assert "tag/system-mysql" not in ids and "dc/backend-redis" not in ids and "dc/system-redis" in ids, ids
+'
+}
+
+@test "backup -o json: documented events; what was saved in one info event" {
+	sim_init
+	json backup -n 3scale --backup-dir "$BATS_TEST_TMPDIR/bk"
+	[ "$status" = 0 ] || fail "exit $status: $(cat "$BATS_TEST_TMPDIR/err")"
+	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
+assert ev[0]["event"] == "start" and ev[0]["command"] == "backup"
+assert ev[-1]["command"] == "backup" and ev[-1]["exit"] == 0 and ev[-1]["steps_done"] == []
+assert len(kinds("command")) == 3 + 33, len(kinds("command"))  # whoami, the two lists, the reads
+info = [e["message"] for e in kinds("info")]
+assert len(info) == 1 and info[0].startswith("backup: 33 files, "), info
 '
 }
 

@@ -74,7 +74,7 @@ setup_file() {
 	for opt in $("$ROOT/usr/bin/3scale-upgrade" --help | grep -oE -- '(^|[ ,])--?[a-z][a-z-]*' | tr -d ' ,' | sort -u); do
 		grep -qF -- "$opt" <<<"$page" || fail "the man page does not mention $opt"
 	done
-	for word in plan run status scale-down OC NO_COLOR 130 143; do
+	for word in plan run status scale-down backup OC NO_COLOR 130 143; do
 		grep -qw -- "$word" <<<"$page" || fail "the man page does not mention $word"
 	done
 }
@@ -171,7 +171,7 @@ complete_words() {
 
 @test "completion: commands" {
 	run complete_words 3scale-upgrade ""
-	assert_output "$(printf '%s\n' plan run status scale-down help)"
+	assert_output "$(printf '%s\n' plan run status scale-down backup help)"
 	run complete_words 3scale-upgrade s
 	assert_output "$(printf '%s\n' status scale-down)"
 	# after options and their values
@@ -184,6 +184,8 @@ complete_words() {
 	assert_output ""
 	run complete_words 3scale-upgrade help s
 	assert_output "$(printf '%s\n' status scale-down)"
+	run complete_words 3scale-upgrade help b
+	assert_output "backup"
 }
 
 @test "completion: options, before and after the command" {
@@ -193,7 +195,7 @@ complete_words() {
 	assert_output "$(printf '%s\n' --call-timeout --color)"
 	run complete_words 3scale-upgrade status -
 	local opt
-	for opt in -n --namespace --from --to --database --oc --timeout --call-timeout --only --skip --retry-failed \
+	for opt in -n --namespace --from --to --database --oc --timeout --call-timeout --only --skip --backup-dir --retry-failed \
 		--parallel -o --output -v --verbose -q --quiet --color -y --yes -h --help --version; do
 		assert_line -- "$opt"
 	done

@@ -216,6 +216,12 @@ system-sidekiq: system-sidekiq-2"
 
 @test "a rollout that never finishes times out with exit 4" {
 	sim_init --set never_finish=system-app
+	# the tag imported beforehand: the only wait of the run is the one that cannot end, so
+	# the short --timeout cannot be reached by a wait that is merely slow on a busy machine
+	local patch
+	patch=$(upgrade plan --only system --database other | sed -n "s|^oc patch imagestream/amp-system --type=json -p '\(.*\)'\$|\1|p")
+	oc patch imagestream/amp-system --type=json -p "$patch" -n 3scale >/dev/null
+	"$SIM" sim settle >/dev/null
 	run upgrade run --only system -n 3scale --yes --timeout 3s
 	assert_failure 4
 	assert_output --partial "timed out after 3.0s waiting for the rollout of dc/system-app"

@@ -878,25 +878,27 @@ test_plan_build(void)
 	/* without a cluster: the first system database (mysql) stands for its alternative */
 	CHECK_LONG(o.nsections, 10);
 	CHECK_LONG(o.ndcs, 16);
-	CHECK_LONG(o.nsteps, 1 + 9 + 9 + 15 + 1 + 1);
-	CHECK(o.steps[0].kind == STEP_RELEASE);
-	CHECK_STR(o.steps[0].id, "release");
-	CHECK_STR(o.steps[0].title, "cm/system-environment: AMP_RELEASE 2.9 -> 2.10");
+	CHECK_LONG(o.nsteps, 1 + 1 + 9 + 9 + 15 + 1 + 1);
+	CHECK(o.steps[0].kind == STEP_BACKUP);
+	CHECK_STR(o.steps[0].id, "backup");
+	CHECK(o.steps[1 + 0].kind == STEP_RELEASE);
+	CHECK_STR(o.steps[1 + 0].id, "release");
+	CHECK_STR(o.steps[1 + 0].title, "cm/system-environment: AMP_RELEASE 2.9 -> 2.10");
 	CHECK_STR(o.release_patch, "{\"data\": {\"AMP_RELEASE\": \"2.10\"}}");
 	for (i = 0; i < 9; i++) {
-		CHECK(o.steps[1 + i].kind == STEP_TAG && o.steps[1 + i].section == i);
-		CHECK(o.steps[10 + i].kind == STEP_IMPORT && o.steps[10 + i].section == i);
+		CHECK(o.steps[1 + 1 + i].kind == STEP_TAG && o.steps[1 + 1 + i].section == i);
+		CHECK(o.steps[1 + 10 + i].kind == STEP_IMPORT && o.steps[1 + 10 + i].section == i);
 	}
-	CHECK_STR(o.steps[2].id, "tag/amp-apicast");
-	CHECK_STR(o.steps[11].id, "import/amp-apicast");
-	CHECK_STR(o.steps[19].id, "dc/system-app");
-	CHECK_STR(o.steps[22].id, "dc/apicast-staging");
-	CHECK_STR(o.steps[24].id, "dc/backend-listener");
-	CHECK_STR(o.steps[33].id, "dc/system-mysql");
-	CHECK_STR(o.steps[34].id, "confirm");
-	CHECK(o.steps[34].kind == STEP_CONFIRM);
-	CHECK_STR(o.steps[35].id, "replicas");
-	CHECK_HAS(o.steps[22].title, "amp-apicast:2.9 -> amp-apicast:2.10");
+	CHECK_STR(o.steps[1 + 2].id, "tag/amp-apicast");
+	CHECK_STR(o.steps[1 + 11].id, "import/amp-apicast");
+	CHECK_STR(o.steps[1 + 19].id, "dc/system-app");
+	CHECK_STR(o.steps[1 + 22].id, "dc/apicast-staging");
+	CHECK_STR(o.steps[1 + 24].id, "dc/backend-listener");
+	CHECK_STR(o.steps[1 + 33].id, "dc/system-mysql");
+	CHECK_STR(o.steps[1 + 34].id, "confirm");
+	CHECK(o.steps[1 + 34].kind == STEP_CONFIRM);
+	CHECK_STR(o.steps[1 + 35].id, "replicas");
+	CHECK_HAS(o.steps[1 + 22].title, "amp-apicast:2.9 -> amp-apicast:2.10");
 
 	current_case = "the documented dcs and containers";
 	CHECK_STR(PLAN_DC_NAME(&o, 0), "system-app");
@@ -942,23 +944,23 @@ test_plan_present(void)
 
 	current_case = "absent sections: no tag, no import, one skipped step each";
 	plan_build(&p, "2.9", "2.10", DB_ORACLE, NULL, NULL, has_dc, (void *)oracle_external_redis);
-	CHECK_LONG(p.nsteps, 1 + 6 + 6 + 12 + 3 + 1 + 1);
+	CHECK_LONG(p.nsteps, 1 + 1 + 6 + 6 + 12 + 3 + 1 + 1);
 	for (i = 0; i < p.nsteps; i++)
-		if (p.steps[i].kind == STEP_ABSENT) {
+		if (p.steps[1 + i].kind == STEP_ABSENT) {
 			absent++;
-			CHECK_HAS(p.steps[i].note, "skipped");
+			CHECK_HAS(p.steps[1 + i].note, "skipped");
 		}
 	CHECK_LONG(absent, 3);
-	CHECK_STR(p.steps[13 + 12].id, "backend-redis");
-	CHECK_STR(p.steps[13 + 13].id, "system-redis");
-	CHECK_STR(p.steps[13 + 14].id, "system-database");
-	CHECK_HAS(p.steps[13 + 14].title, "dc/system-mysql or dc/system-postgresql");
+	CHECK_STR(p.steps[1 + 13 + 12].id, "backend-redis");
+	CHECK_STR(p.steps[1 + 13 + 13].id, "system-redis");
+	CHECK_STR(p.steps[1 + 13 + 14].id, "system-database");
+	CHECK_HAS(p.steps[1 + 13 + 14].title, "dc/system-mysql or dc/system-postgresql");
 
 	current_case = "postgresql instead of mysql: no step for the absent alternative";
 	plan_build(&p, "2.9", "2.10", DB_OTHER, NULL, NULL, has_dc, (void *)postgresql);
-	CHECK_LONG(p.nsteps, 1 + 9 + 9 + 15 + 1 + 1);
-	CHECK_STR(p.steps[9].id, "tag/system-postgresql");
-	CHECK_STR(p.steps[1 + 9 + 9 + 14].id, "dc/system-postgresql");
+	CHECK_LONG(p.nsteps, 1 + 1 + 9 + 9 + 15 + 1 + 1);
+	CHECK_STR(p.steps[1 + 9].id, "tag/system-postgresql");
+	CHECK_STR(p.steps[1 + 1 + 9 + 9 + 14].id, "dc/system-postgresql");
 
 	current_case = "a dc missing from a present section is skipped on its own";
 	plan_build(&p, "2.9", "2.10", DB_OTHER, "system,apicast", NULL, has_dc, (void *)no_staging);
@@ -975,11 +977,12 @@ test_plan_present(void)
 		absent += p.sections[i].in_run;
 	CHECK_LONG(absent, 5);
 	CHECK(!p.sections[p.sys].in_run);
-	CHECK_STR(p.steps[0].id, "release");
-	CHECK_STR(p.steps[1].id, "tag/amp-apicast");
+	CHECK_STR(p.steps[0].id, "backup");
+	CHECK_STR(p.steps[1].id, "release");
+	CHECK_STR(p.steps[2].id, "tag/amp-apicast");
 	CHECK_STR(p.steps[p.nsteps - 2].id, "dc/zync-database");
 	CHECK_STR(p.steps[p.nsteps - 1].id, "confirm");
-	plan_build(&p, "2.9", "2.10", DB_OTHER, NULL, "release,confirm", NULL, NULL);
+	plan_build(&p, "2.9", "2.10", DB_OTHER, NULL, "backup,release,confirm", NULL, NULL);
 	CHECK_STR(p.steps[0].id, "tag/amp-system");
 	CHECK_STR(p.steps[p.nsteps - 2].id, "dc/system-mysql");
 	CHECK_STR(p.steps[p.nsteps - 1].id, "replicas");
@@ -997,8 +1000,8 @@ test_plan_present(void)
 
 	current_case = "the names --only takes";
 	CHECK(plan_section_name("zync-database") && plan_section_name("system-database") && !plan_section_name("mysql"));
-	CHECK(plan_section_name("release"));
-	CHECK_STR(plan_section_names(), "release,system,apicast,backend,zync,memcached,zync-database,backend-redis,system-redis,"
+	CHECK(plan_section_name("release") && plan_section_name("backup") && plan_section_name("confirm"));
+	CHECK_STR(plan_section_names(), "backup,release,system,apicast,backend,zync,memcached,zync-database,backend-redis,system-redis,"
 		  "system-database,confirm");
 	current_case = "";
 }
