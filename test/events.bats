@@ -322,7 +322,8 @@ assert "tag/system-mysql" not in ids and "dc/backend-redis" not in ids and "dc/s
 	json backup -n 3scale --backup-dir "$BATS_TEST_TMPDIR/bk"
 	[ "$status" = 0 ] || fail "exit $status: $(cat "$BATS_TEST_TMPDIR/err")"
 	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
-assert ev[0]["event"] == "start" and ev[0]["command"] == "backup"
+start = kinds("start")
+assert len(start) == 1 and start[0]["command"] == "backup", start
 assert ev[-1]["command"] == "backup" and ev[-1]["exit"] == 0 and ev[-1]["steps_done"] == []
 assert len(kinds("command")) == 3 + 33, len(kinds("command"))  # whoami, the two lists, the reads
 info = [e["message"] for e in kinds("info")]
