@@ -65,14 +65,24 @@ static const char *const container_lists[16] = {
 	"system-provider,system-developer,system-master", "system-sidekiq",
 	"check-svc,check-svc,system-sidekiq", NULL,
 };
+/* image streams: the ones of the procedure, and odd ones; NULL means "the piece" */
+static const char *const streams[8] = {
+	"amp-system", "amp-apicast", "amp-backend", "", "amp-system ", "2.9", long_name, NULL,
+};
 static const size_t buf_sizes[8] = { 1, 2, 8, 16, 64, 200, 256, 1024 };
+
+static const char *
+pick_n(const char *const *table, unsigned n, unsigned i, const char *piece)
+{
+	const char *s = table[i % n];
+
+	return s ? s : piece;
+}
 
 static const char *
 pick(const char *const table[16], unsigned i, const char *piece)
 {
-	const char *s = table[i & 15];
-
-	return s ? s : piece;
+	return pick_n(table, 16, i, piece);
 }
 
 static long
@@ -171,12 +181,13 @@ check_tag(const json_t *is, const char *tag)
 }
 
 static void
-check_triggers(const json_t *dc, const char *old_tag, const char *new_tag, const char *containers)
+check_triggers(const json_t *dc, const char *is, const char *old_tag, const char *new_tag,
+	       const char *containers)
 {
 	struct trigger_view v;
 
 	memset(&v, 0xa5, sizeof(v));
-	trigger_assess(dc, old_tag, new_tag, containers, &v);
+	trigger_assess(dc, is, old_tag, new_tag, containers, &v);
 	ASSERT(v.image_triggers >= 0);
 	ASSERT(v.has_old == 0 || v.has_old == 1);
 	ASSERT(v.has_new == 0 || v.has_new == 1);
@@ -189,14 +200,14 @@ check_triggers(const json_t *dc, const char *old_tag, const char *new_tag, const
 }
 
 static void
-check_database(const json_t *const dcs[3], const char *from, const char *to, size_t n)
+check_database(const json_t *const dcs[3], const char *is, const char *from, const char *to, size_t n)
 {
 	char *why = msgbuf(n);
 	int each[3], all, i, want = DB_AUTO, failed = 0;
 
 	for (i = 0; i < 3; i++) {
 		memset(why, 'X', n);
-		each[i] = dc_database(dcs[i], from, to, why, n);
+		each[i] = dc_database(dcs[i], is, from, to, why, n);
 		ASSERT(each[i] == -1 || is_db(each[i]));
 		if (each[i] == -1) {
 			check_message(why, n, "dc_database's why");
@@ -204,7 +215,7 @@ check_database(const json_t *const dcs[3], const char *from, const char *to, siz
 		}
 	}
 	memset(why, 'X', n);
-	all = detect_database(dcs, 3, from, to, why, n);
+	all = detect_database(dcs, 3, is, from, to, why, n);
 	ASSERT(all == -1 || is_db(all));
 	if (all == -1)
 		check_message(why, n, "detect_database's why");
@@ -221,7 +232,7 @@ check_database(const json_t *const dcs[3], const char *from, const char *to, siz
 	else if (all != want)
 		FAIL("detect_database %d, the dcs say %d %d %d", all, each[0], each[1], each[2]);
 	/* no dc at all: auto */
-	ASSERT(detect_database(dcs, 0, from, to, why, n) == DB_AUTO);
+	ASSERT(detect_database(dcs, 0, is, from, to, why, n) == DB_AUTO);
 	free(why);
 }
 
@@ -292,7 +303,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const json_t *dcs[3];
 	uint8_t h[4];
 	size_t i, k, start;
-	const char *old_tag, *new_tag, *from, *to, *containers, *digest;
+	const char *old_tag, *new_tag, *from, *to, *containers, *digest, *is;
+	const struct section *sys = &procedure_2_10[0];
 	size_t n;
 	struct tag_view tv;
 
@@ -332,6 +344,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	to = pick(tags, h[2] >> 4, piece[6]);
 	containers = pick(container_lists, h[3], piece[7]);
 	n = buf_sizes[(h[3] >> 4) & 7];
+	is = pick_n(streams, 8, h[0] >> 5, piece[6]);
 
 	/* image stream: the tags the engine asks about, and the odd ones */
 	check_tag(doc[3], new_tag);
@@ -346,13 +359,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dcs[1] = doc[4];
 	dcs[2] = doc[5];
 	for (k = 0; k < 3; k++) {
-		check_triggers(dcs[k], old_tag, new_tag, containers);
-		check_triggers(dcs[k], new_tag, old_tag, system_dcs[k].containers);
+		check_triggers(dcs[k], is, old_tag, new_tag, containers);
+		check_triggers(dcs[k], sys->imagestream, new_tag, old_tag, sys->dcs[k].containers);
 		check_containers(dcs[k], containers, digest, n);
-		check_containers(dcs[k], system_dcs[k].containers, digest, 128);
+		check_containers(dcs[k], sys->dcs[k].containers, digest, 128);
 	}
-	check_database(dcs, from, to, n);
-	check_database(dcs, "2.9", "2.10", 256);
+	check_database(dcs, is, from, to, n);
+	check_database(dcs, sys->imagestream, "2.9", "2.10", 256);
 
 	/* the rollout, as the engine asks it, and with odd baselines */
 	check_rollout(doc[0], doc[1], doc[2], pick_baseline(h[0] >> 1, doc[0]), h[0] & 1);
