@@ -253,6 +253,72 @@ trigger_assess(const json_t *dc, const char *is, const char *old_tag, const char
 	}
 }
 
+int
+tag_release(const char *tag, char *release, size_t n)
+{
+	size_t len = strcspn(tag, "-");
+	char v[16];
+
+	if (len >= sizeof(v) || (tag[len] && strcmp(tag + len, "-oracle") != 0))
+		return -1;
+	memcpy(v, tag, len);
+	v[len] = '\0';
+	if (!is_version(v))
+		return -1;
+	strlcopy(release, v, n);
+	return 0;
+}
+
+/* fold the image triggers of dc (named name, in section s) into v; -1 and why on a bad tag */
+static int
+release_of_dc(const json_t *dc, const char *name, const struct section *s, struct release_view *v,
+	      char *why, size_t n)
+{
+	const json_t *t;
+	size_t i;
+	int counted = 0;
+
+	json_array_foreach(jpath(dc, "spec", "triggers"), i, t) {
+		const char *tag = trigger_tag(t, s->imagestream);
+		char rel[16];
+
+		if (!tag)
+			continue;
+		if (tag_release(tag, rel, sizeof(rel)) < 0) {
+			snprintf(why, n, "dc/%s has an image trigger on '%s:%s', which names no release "
+				 "(MAJOR.MINOR, or MAJOR.MINOR-oracle)", name, s->imagestream, tag);
+			return -1;
+		}
+		v->ndcs += !counted;
+		counted = 1;
+		if (!v->release[0] || version_cmp(rel, v->release) < 0) {
+			strlcopy(v->release, rel, sizeof(v->release));
+			strlcopy(v->dc, name, sizeof(v->dc));
+			snprintf(v->trigger, sizeof(v->trigger), "%s:%s", s->imagestream, tag);
+		}
+	}
+	return 0;
+}
+
+int
+detect_release(const json_t *list, const struct hop *h, struct release_view *v, char *why, size_t n)
+{
+	int i, k;
+
+	memset(v, 0, sizeof(*v));
+	for (i = 0; i < h->nsections; i++) {
+		const struct section *s = &h->sections[i];
+
+		for (k = 0; k < s->ndcs; k++) {
+			const json_t *dc = list_item(list, s->dcs[k].name);
+
+			if (dc && release_of_dc(dc, s->dcs[k].name, s, v, why, n) < 0)
+				return -1;
+		}
+	}
+	return v->ndcs > 0;
+}
+
 /* the container or init container of dc's pod template called name */
 static const json_t *
 find_container(const json_t *dc, const char *name)

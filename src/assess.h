@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "procedure.h"
+
 #include "plan.h"
 
 /* --- image stream tags ------------------------------------------------------ */
@@ -56,6 +58,24 @@ struct trigger_view {
 	int has_new;            /* one from IS:<new tag> */
 	int new_containers_ok;  /* and its containerNames are exactly the documented set */
 };
+
+/* the release an image trigger's tag names: "2.9" from "2.9" or "2.9-oracle"; 0, or -1 if none */
+int tag_release(const char *tag, char *release, size_t n);
+
+/* what the image triggers of an install say about the release it runs */
+struct release_view {
+	char release[16];    /* the lowest release a trigger names */
+	char dc[64];         /* the first dc (in the guide's order) on it ... */
+	char trigger[160];   /* ... and its trigger, "amp-system:2.9" */
+	int ndcs;            /* dcs with an image trigger on their section's stream */
+};
+
+/*
+ * The release that runs, from the dcs of hop h's sections in list (a List of dcs): the
+ * lowest release any of their image triggers (on its section's stream) names. 1 and v
+ * filled; 0 if no dc has such a trigger; -1 and why if one names a tag that is no release.
+ */
+int detect_release(const json_t *list, const struct hop *h, struct release_view *v, char *why, size_t n);
 
 /* read dc's triggers on image stream `is` against the old and new tags and the
  * documented containers */

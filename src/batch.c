@@ -236,6 +236,8 @@ on_read_done(struct proc_result *r, void *arg)
 	}
 	if (s->parse == READ_YESNO && r->exit_status == 1 && strncmp(r->out, "no", 2) == 0) {
 		strlcopy(s->text, "no", sizeof(s->text));
+	} else if (s->parse == READ_OPTIONAL && k == OCE_NOTFOUND) {
+		/* not there: no document */
 	} else if (k != OCE_NONE) {
 		if (oc_error_retryable(k) && slot_retry(s, oc_why(e, r, why, sizeof(why))))
 			return;
@@ -243,7 +245,7 @@ on_read_done(struct proc_result *r, void *arg)
 		b->failed = 1;
 		report_error("%s", msg);
 		hint_for(e, r);
-	} else if (s->parse == READ_JSON || s->parse == READ_SAVE) {
+	} else if (s->parse == READ_JSON || s->parse == READ_SAVE || s->parse == READ_OPTIONAL) {
 		json_error_t je;
 
 		s->doc = json_loadb(r->out, r->outlen, 0, &je);

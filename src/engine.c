@@ -379,7 +379,7 @@ begin(struct engine *e)
 
 	if (e->o->command == CMD_PLAN && e->o->database != DB_AUTO) {
 		/* everything is known: no cluster needed */
-		plan_build(&e->plan, e->o->from, e->o->to, e->o->database, e->o->only, e->o->skip, NULL, NULL);
+		plan_build(&e->plan, e->from, e->o->to, e->o->database, e->o->only, e->o->skip, NULL, NULL);
 		report_plan(&e->plan, e->o->oc, e->ns, 0);
 		if (report_json())
 			summary(e, "plan", 0);
@@ -416,11 +416,13 @@ engine_run(const struct options *o)
 
 	memset(e, 0, sizeof(*e));
 	e->o = o;
+	/* without --from: the hop that ends at --to until the preflight reads what runs */
+	e->from = o->from ? o->from : procedure_hop_to(o->to)->from;
 	e->ns = o->ns;
 	e->preflight = 1;
 	e->t0 = now_ms();
 	e->rnd = (unsigned)(e->t0 ^ ((uint64_t)getpid() << 16)) | 1u;
-	plan_build(&e->plan, o->from, o->to, o->database == DB_ORACLE ? DB_ORACLE : DB_OTHER, o->only, o->skip,
+	plan_build(&e->plan, e->from, o->to, o->database == DB_ORACLE ? DB_ORACLE : DB_OTHER, o->only, o->skip,
 		   NULL, NULL);
 	if ((o->command == CMD_RUN || o->command == CMD_SCALE_DOWN) && !o->yes && !isatty(STDIN_FILENO)) {
 		report_error("refusing to change the cluster without confirmation: standard input is not a "

@@ -45,7 +45,8 @@ typedef void (*batch_fn)(struct batch *);
 enum {
 	READ_TEXT, READ_JSON,
 	READ_YESNO,  /* oc auth can-i: "no" with exit 1 is an answer */
-	READ_SAVE    /* READ_JSON, and stdout kept as printed (raw); no byte of it in any message */
+	READ_SAVE,   /* READ_JSON, and stdout kept as printed (raw); no byte of it in any message */
+	READ_OPTIONAL /* READ_JSON, but NotFound is an answer: no document */
 };
 
 /* one oc read of a batch that runs concurrently; transient failures run it again */
@@ -111,6 +112,8 @@ struct secstate {
 struct engine {
 	uv_loop_t loop;
 	const struct options *o;
+	const char *from;         /* --from, or the release the install runs (preflight) */
+	struct release_view rel;  /* what the dcs' image triggers said, when --from was not given */
 	struct plan plan;
 	const char *ns;
 	char nsbuf[64];

@@ -26,7 +26,8 @@ const char usage_text[] =
 	"\n"
 	"options (also accepted after COMMAND):\n"
 	"  -n, --namespace NAME          the 3scale project (default: oc's current project)\n"
-	"      --from VERSION            default 2.9\n"
+	"      --from VERSION            default: what the install runs, read from the dcs'\n"
+	"                                image triggers (the lowest release any is on)\n"
 	"      --to VERSION              default 2.10 (the supported hop: 2.9 -> 2.10)\n"
 	"      --database auto|oracle|other\n"
 	"                                default auto: detected from the dcs' image triggers\n"
@@ -220,16 +221,6 @@ duration_option(const char *name, const char *text, uint64_t *ms, char *err, siz
 	return 0;
 }
 
-/* 1 if it compares as a newer MAJOR.MINOR */
-static int
-version_less(const char *a, const char *b)
-{
-	long amaj = strtol(a, NULL, 10), bmaj = strtol(b, NULL, 10);
-	long amin = strtol(strchr(a, '.') + 1, NULL, 10), bmin = strtol(strchr(b, '.') + 1, NULL, 10);
-
-	return amaj < bmaj || (amaj == bmaj && amin < bmin);
-}
-
 /* a --only or --skip list: 0, or -1 and a message naming the first unknown section */
 static int
 sections_option(const char *opt, const char *list, char *err, size_t errlen)
@@ -261,7 +252,6 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 	size_t i;
 
 	memset(o, 0, sizeof(*o));
-	o->from = "2.9";
 	o->to = "2.10";
 	env_oc = getenv("OC");
 	o->oc = env_oc && *env_oc ? env_oc : "oc";
@@ -350,16 +340,20 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 			 "digits and '-', at most 63)", o->ns);
 		return -1;
 	}
-	if (!is_version(o->from) || !is_version(o->to)) {
+	if ((o->from && !is_version(o->from)) || !is_version(o->to)) {
 		snprintf(err, errlen, "invalid version '%s': expected MAJOR.MINOR, e.g. 2.10",
-			 is_version(o->from) ? o->to : o->from);
+			 o->from && !is_version(o->from) ? o->from : o->to);
 		return -1;
 	}
-	if (!version_less(o->from, o->to)) {
+	if (!o->from && !procedure_hop_to(o->to)) {
+		snprintf(err, errlen, "no documented procedure ends at %s (supported: %s)", o->to, procedure_hops());
+		return -1;
+	}
+	if (o->from && version_cmp(o->from, o->to) >= 0) {
 		snprintf(err, errlen, "--to %s is not newer than --from %s", o->to, o->from);
 		return -1;
 	}
-	if (!procedure_hop(o->from, o->to)) {
+	if (o->from && !procedure_hop(o->from, o->to)) {
 		snprintf(err, errlen, "no documented procedure for %s -> %s (supported: %s)", o->from, o->to,
 			 procedure_hops());
 		return -1;

@@ -17,7 +17,7 @@ struct options {
 	enum command command;
 	const char *command_name;
 	const char *ns;          /* -n; NULL: oc's current project */
-	const char *from, *to;
+	const char *from, *to;   /* --from (NULL: detected from the cluster), --to */
 	enum database database;
 	const char *oc;          /* --oc, else $OC, else "oc" (found on PATH) */
 	uint64_t timeout_ms;     /* --timeout: limit of each wait */

@@ -58,6 +58,7 @@ enum { SKIP_PATCH = 1, SKIP_REMOVE = 2, SKIP_ADD = 4 };
 
 struct plan {
 	char from[16], to[16];
+	int from_detected;        /* from was read from the dcs' image triggers */
 	enum database db;
 	const struct hop *hop;
 	struct plan_section sections[PLAN_MAX_SECTIONS];

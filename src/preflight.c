@@ -84,7 +84,7 @@ dc_listed(void *ctx, const char *name)
 static int
 preflight_database(struct engine *e, const json_t *dcs)
 {
-	const struct hop *h = procedure_hop(e->o->from, e->o->to);
+	const struct hop *h = procedure_hop(e->from, e->o->to);
 	const struct section *sys = procedure_section(h, "system");
 	const json_t *docs[SECTION_MAX_DCS];
 	char why[512];
@@ -93,7 +93,7 @@ preflight_database(struct engine *e, const json_t *dcs)
 	for (i = 0; i < sys->ndcs; i++)
 		if ((docs[n] = list_item(dcs, sys->dcs[i].name)))
 			n++;
-	db = detect_database(docs, n, sys->imagestream, e->o->from, e->o->to, why, sizeof(why));
+	db = detect_database(docs, n, sys->imagestream, e->from, e->o->to, why, sizeof(why));
 	if (db < 0) {
 		report_error("%s", why);
 		return -1;
@@ -110,7 +110,7 @@ preflight_database(struct engine *e, const json_t *dcs)
 	if (db == DB_AUTO) {
 		report_error("cannot tell the database: no system dc has an image trigger on %s:%s or :%s "
 			     "(with or without -oracle); pass --database oracle or --database other",
-			     sys->imagestream, e->o->from, e->o->to);
+			     sys->imagestream, e->from, e->o->to);
 		return -1;
 	}
 	e->detected = 1;
@@ -203,6 +203,72 @@ reads_release(const struct engine *e)
 	       plan_selected(STEP_NAME_RELEASE, e->o->only, e->o->skip);
 }
 
+/* the version number is read: for the release step, and to check a detected --from */
+static int
+reads_cm(const struct engine *e)
+{
+	return reads_release(e) ||
+	       (!e->o->from && e->o->command != CMD_SCALE_DOWN && e->o->command != CMD_BACKUP);
+}
+
+/* 1 if a dc of one of hop h's sections is in the List dcs */
+static int
+hop_dc_listed(const struct hop *h, const json_t *dcs)
+{
+	int i, k;
+
+	for (i = 0; i < h->nsections; i++)
+		for (k = 0; k < h->sections[i].ndcs; k++)
+			if (list_item(dcs, h->sections[i].dcs[k].name))
+				return 1;
+	return 0;
+}
+
+/*
+ * --from not given: the release the install runs is the lowest one the dcs' image
+ * triggers name. All on --to: the hop that ends there (done, or left to confirm).
+ */
+static int
+preflight_from(struct engine *e, const json_t *dcs)
+{
+	const struct hop *h = procedure_hop_to(e->o->to), *hop;
+	struct release_view *v = &e->rel;
+	char why[512];
+	int r;
+
+	if (e->o->from)
+		return 0;
+	r = detect_release(dcs, h, v, why, sizeof(why));
+	if (r == 0 && !hop_dc_listed(h, dcs))
+		return 0;  /* no 3scale here at all: the check of the dcs says so */
+	if (r <= 0) {
+		if (r < 0)
+			report_error("%s", why);
+		else
+			report_error("cannot tell which release runs: no dc of a template-based 3scale in "
+				     "namespace %s has an image trigger on its image stream", e->ns);
+		report_hint("pass --from VERSION (the release the install runs)");
+		return -1;
+	}
+	if (strcmp(v->release, e->o->to) == 0) {
+		e->from = h->from;
+		return 0;
+	}
+	if (version_cmp(v->release, e->o->to) > 0) {
+		report_error("3scale %s runs (dc/%s triggers on %s), which is newer than --to %s", v->release,
+			     v->dc, v->trigger, e->o->to);
+		return -1;
+	}
+	if (!(hop = procedure_hop(v->release, e->o->to))) {
+		report_error("3scale %s runs (dc/%s triggers on %s): no documented procedure for %s -> %s "
+			     "(supported: %s)", v->release, v->dc, v->trigger, v->release, e->o->to,
+			     procedure_hops());
+		return -1;
+	}
+	e->from = hop->from;
+	return 0;
+}
+
 /* the version number is <from> or <to> (the release step comes before the images) */
 static int
 preflight_release(struct engine *e)
@@ -215,8 +281,14 @@ preflight_release(struct engine *e)
 	v = json_string_value(json_object_get(json_object_get(e->cm, "data"), h->release_key));
 	if (v && (strcmp(v, e->plan.from) == 0 || strcmp(v, e->plan.to) == 0))
 		return 0;
-	report_error("cm/%s has %s '%s', but this is the %s -> %s hop: refusing to change it", h->release_cm,
-		     h->release_key, v ? v : "(none)", e->plan.from, e->plan.to);
+	if (e->plan.from_detected)
+		report_error("cm/%s has %s '%s', but the dcs' image triggers say 3scale %s runs (dc/%s "
+			     "triggers on %s): only %s or %s fit the %s -> %s hop", h->release_cm, h->release_key,
+			     v ? v : "(none)", e->rel.release, e->rel.dc, e->rel.trigger, e->plan.from,
+			     e->plan.to, e->plan.from, e->plan.to);
+	else
+		report_error("cm/%s has %s '%s', but this is the %s -> %s hop: refusing to change it",
+			     h->release_cm, h->release_key, v ? v : "(none)", e->plan.from, e->plan.to);
 	report_hint("check --from and --to against the install (the dcs' image triggers say which release runs)");
 	return -1;
 }
@@ -318,9 +390,9 @@ preflight_read(struct batch *b)
 	}
 	iss = b->slots[first].doc;
 	dcs = b->slots[first + 1].doc;
-	if (reads_release(e))
-		e->cm = batch_take(b, first + 2);
-	for (i = first + (e->cm ? 3 : 2); i < b->nslots; i++) {
+	if (reads_cm(e))
+		e->cm = batch_take(b, first + 2);  /* NULL if absent and only read for the check */
+	for (i = first + 2 + reads_cm(e); i < b->nslots; i++) {
 		if (strcmp(b->slots[i].text, "yes") != 0) {
 			report_error("user '%s' may not %s %s in namespace %s (oc auth can-i says %s)", e->user,
 				     b->slots[i].cmd.v[3], b->slots[i].cmd.v[4], e->ns, b->slots[i].text);
@@ -329,11 +401,12 @@ preflight_read(struct batch *b)
 			return;
 		}
 	}
-	if ((db = preflight_database(e, dcs)) < 0) {
+	if (preflight_from(e, dcs) < 0 || (db = preflight_database(e, dcs)) < 0) {
 		stop(e, 3);
 		return;
 	}
-	plan_build(&e->plan, e->o->from, e->o->to, (enum database)db, e->o->only, e->o->skip, dc_listed, (void *)dcs);
+	plan_build(&e->plan, e->from, e->o->to, (enum database)db, e->o->only, e->o->skip, dc_listed, (void *)dcs);
+	e->plan.from_detected = !e->o->from;
 	if (!plan_any_present(&e->plan)) {
 		report_error("namespace %s has none of the dcs of %s (dc/%s, ...)", e->ns,
 			     e->o->only || e->o->skip ? "the sections asked for" : "a template-based 3scale",
@@ -361,11 +434,12 @@ preflight_reads(struct engine *e)
 	/* two lists, whatever the number of sections: absent objects are simply not there */
 	cmd_get(batch_add(b, READ_JSON), e->o->oc, e->ns, "imagestream", NULL);
 	cmd_get(batch_add(b, READ_JSON), e->o->oc, e->ns, "dc", NULL);
-	if (reads_release(e)) {
+	if (reads_cm(e)) {
 		char what[96];
 
-		snprintf(what, sizeof(what), "cm/%s", procedure_hop(e->o->from, e->o->to)->release_cm);
-		cmd_get(batch_add(b, READ_JSON), e->o->oc, e->ns, what, NULL);
+		snprintf(what, sizeof(what), "cm/%s", procedure_hop_to(e->o->to)->release_cm);
+		/* only to check a detected --from against: it may be absent */
+		cmd_get(batch_add(b, reads_release(e) ? READ_JSON : READ_OPTIONAL), e->o->oc, e->ns, what, NULL);
 	}
 	/* the commands that change something need these rights */
 	if (e->o->command == CMD_RUN || e->o->command == CMD_SCALE_DOWN) {

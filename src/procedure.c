@@ -68,6 +68,17 @@ procedure_hop(const char *from, const char *to)
 	return NULL;
 }
 
+const struct hop *
+procedure_hop_to(const char *to)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(hops) / sizeof(hops[0]); i++)
+		if (strcmp(hops[i].to, to) == 0)
+			return &hops[i];
+	return NULL;
+}
+
 const char *
 procedure_hops(void)
 {

@@ -49,6 +49,8 @@ extern const struct section procedure_2_10[];
 
 /* the hop from -> to, NULL if no guide describes it */
 const struct hop *procedure_hop(const char *from, const char *to);
+/* the hop that ends at to, NULL if none */
+const struct hop *procedure_hop_to(const char *to);
 /* the hops there are, for messages: "2.9 -> 2.10" (a static buffer) */
 const char *procedure_hops(void);
 /* the section called name in hop h, NULL if none (the first of two alternatives) */

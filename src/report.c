@@ -282,15 +282,15 @@ void
 report_begin(const char *command, const char *ns, const struct plan *p, int detected)
 {
 	if (cfg.json) {
-		emit(json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:b}", "event", "start", "command", command,
-			       "version", VERSION, "namespace", ns, "from", p->from, "to", p->to,
-			       "database", database_name(p->db), "database_detected", detected));
+		emit(json_pack("{s:s, s:s, s:s, s:s?, s:s, s:b, s:s, s:s, s:b}", "event", "start", "command", command,
+			       "version", VERSION, "namespace", ns, "from", p->from, "from_detected", p->from_detected,
+			       "to", p->to, "database", database_name(p->db), "database_detected", detected));
 		return;
 	}
 	if (quiet())
 		return;
-	out("3scale-upgrade %s: namespace %s, %s -> %s, database %s%s\n", command, ns ? ns : "(current)",
-	    p->from, p->to, database_name(p->db), detected ? " (detected)" : "");
+	out("3scale-upgrade %s: namespace %s, %s%s -> %s, database %s%s\n", command, ns ? ns : "(current)",
+	    p->from, p->from_detected ? " (detected)" : "", p->to, database_name(p->db), detected ? " (detected)" : "");
 }
 
 static const char *
@@ -328,8 +328,8 @@ report_plan(const struct plan *p, const char *oc, const char *ns, int detected)
 	if (cfg.json)
 		steps = json_array();
 	else
-		printf("# 3scale %s -> %s in %s, database %s%s\n", p->from, p->to,
-		       ns ? ns : "oc's current project", database_name(p->db), detected ? " (detected)" : "");
+		printf("# 3scale %s%s -> %s in %s, database %s%s\n", p->from, p->from_detected ? " (detected)" : "",
+		       p->to, ns ? ns : "oc's current project", database_name(p->db), detected ? " (detected)" : "");
 	for (i = 0; i < p->nsteps; i++) {
 		const struct step *s = &p->steps[i];
 		char nbuf[160];
@@ -355,8 +355,8 @@ report_plan(const struct plan *p, const char *oc, const char *ns, int detected)
 			printf("#    %s\n", note);
 	}
 	if (cfg.json)
-		emit(json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b, s:o}", "event", "plan", "namespace", ns,
-			       "from", p->from, "to", p->to, "database", database_name(p->db),
+		emit(json_pack("{s:s, s:s?, s:s, s:b, s:s, s:s, s:b, s:o}", "event", "plan", "namespace", ns,
+			       "from", p->from, "from_detected", p->from_detected, "to", p->to, "database", database_name(p->db),
 			       "database_detected", detected, "steps", steps));
 	fflush(stdout);
 	draw();
@@ -779,7 +779,7 @@ void
 report_end(const char *command, int status, uint64_t ms, const struct run_totals *t, int procs)
 {
 	int done = t->done, skipped = t->skipped;
-	json_t *skipped_json;
+	json_t *skipped_json, *absent_json;
 	char absent[96] = "";
 	const char *reason = status == 4 ? "timed_out" : status >= 128 ? "interrupted" : "error";
 	json_t *failed = json_array();
@@ -804,7 +804,9 @@ report_end(const char *command, int status, uint64_t ms, const struct run_totals
 	erase();
 	if (cfg.json) {
 		skipped_json = ids_json(t->skipped_ids);
-		json_array_extend(skipped_json, ids_json(t->absent_ids));
+		absent_json = ids_json(t->absent_ids);
+		json_array_extend(skipped_json, absent_json);
+		json_decref(absent_json);
 		emit(json_pack("{s:s, s:s, s:i, s:I, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:i}", "event", "end",
 			       "command", command, "exit", status, "elapsed_ms", (json_int_t)ms,
 			       "steps_done", ids_json(t->done_ids), "steps_skipped", skipped_json,

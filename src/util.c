@@ -185,6 +185,17 @@ is_dns1123_label(const char *s)
 }
 
 int
+version_cmp(const char *a, const char *b)
+{
+	long amaj = strtol(a, NULL, 10), bmaj = strtol(b, NULL, 10);
+	long amin = strtol(strchr(a, '.') + 1, NULL, 10), bmin = strtol(strchr(b, '.') + 1, NULL, 10);
+
+	if (amaj != bmaj)
+		return amaj < bmaj ? -1 : 1;
+	return amin < bmin ? -1 : amin > bmin;
+}
+
+int
 is_version(const char *s)
 {
 	const char *p = s;

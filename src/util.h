@@ -30,6 +30,8 @@ int is_dns1123_label(const char *s);
 
 /* 1 if s is MAJOR.MINOR with decimal numbers */
 int is_version(const char *s);
+/* two versions (is_version) compared: < 0, 0, > 0 as a is older, the same, newer than b */
+int version_cmp(const char *a, const char *b);
 
 /* comma-separated lists: the number of names; the next name into name (0 at the end);
  * 1 if name is one of them */

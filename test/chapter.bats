@@ -265,7 +265,14 @@ amp_release() {
 	before=$(mutating_calls)
 	run upgrade run -n 3scale --yes
 	assert_failure 3
+	assert_output --partial "error: cm/system-environment has AMP_RELEASE '2.8', but the dcs' image triggers say 3scale 2.9 runs (dc/system-app triggers on amp-system:2.9): only 2.9 or 2.10 fit the 2.9 -> 2.10 hop"
+	run upgrade run -n 3scale --yes --from 2.9
+	assert_failure 3
 	assert_output --partial "error: cm/system-environment has AMP_RELEASE '2.8', but this is the 2.9 -> 2.10 hop: refusing to change it"
+	# --only system does not touch it, but the detected --from is checked against it all the same
+	run upgrade run -n 3scale --yes --only system
+	assert_failure 3
+	assert_output --partial "AMP_RELEASE '2.8', but the dcs' image triggers say 3scale 2.9 runs"
 	[ "$(mutating_calls)" = "$before" ] || fail "a mutating call was made"
 }
 

@@ -154,8 +154,49 @@ run_refused() {
 	# someone moved system-app to a tag of another release
 	oc set triggers dc/system-app --from-image=amp-system:2.9 --remove -n 3scale >/dev/null
 	oc set triggers dc/system-app --from-image=amp-system:2.8 --containers=system-master,system-developer,system-provider -n 3scale >/dev/null
-	run_refused 3 run --only system -n 3scale --yes
+	run_refused 3 run --only system -n 3scale --yes --from 2.9
 	assert_output --partial "dc/system-app has an image trigger on 'amp-system:2.8', which is neither version 2.9 nor 2.10"
+	# without --from, the lowest release the triggers name is what runs: no hop starts there
+	run_refused 3 run --only system -n 3scale --yes
+	assert_output --partial "error: 3scale 2.8 runs (dc/system-app triggers on amp-system:2.8): no documented procedure for 2.8 -> 2.10 (supported: 2.9 -> 2.10)"
+}
+
+@test "--from is what the install runs: the lowest release of the dcs' image triggers, said so" {
+	sim_init
+	run upgrade plan -n 3scale
+	assert_success
+	assert_line --index 0 "# 3scale 2.9 (detected) -> 2.10 in 3scale, database other (detected)"
+	# a half-done hop: the version number and one section moved, the rest still on 2.9
+	oc patch cm system-environment --patch '{"data": {"AMP_RELEASE": "2.10"}}' -n 3scale >/dev/null
+	oc set triggers dc/zync --from-image=amp-zync:2.9 --remove -n 3scale >/dev/null
+	oc set triggers dc/zync --from-image=amp-zync:2.10 --containers=zync,zync-db-svc -n 3scale >/dev/null
+	run upgrade plan -n 3scale -o json
+	assert_success
+	run py 'd["from"] + " " + str(d["from_detected"]) + " " + d["to"]' < <(echo "$output" | grep '"event":"plan"')
+	assert_output "2.9 True 2.10"
+	# given, it is taken as given
+	run upgrade plan -n 3scale --from 2.9
+	assert_line --index 0 "# 3scale 2.9 -> 2.10 in 3scale, database other (detected)"
+}
+
+@test "triggers that name no release, or a release newer than --to: exit 3 naming the dc and its trigger" {
+	sim_init
+	oc set triggers dc/zync --from-image=amp-zync:2.9 --remove -n 3scale >/dev/null
+	oc set triggers dc/zync --from-image=amp-zync:latest --containers=zync,zync-db-svc -n 3scale >/dev/null
+	run_refused 3 run -n 3scale --yes
+	assert_output --partial "error: dc/zync has an image trigger on 'amp-zync:latest', which names no release"
+	assert_output --partial "hint: pass --from VERSION"
+	# every trigger gone but one, on 2.11
+	for dc in $(oc get dc -n 3scale -o json | py '" ".join(i["metadata"]["name"] for i in d["items"])'); do
+		oc set triggers "dc/$dc" --remove-all -n 3scale >/dev/null
+	done
+	oc set triggers dc/zync --from-image=amp-zync:2.11 --containers=zync,zync-db-svc -n 3scale >/dev/null
+	run_refused 3 run -n 3scale --yes
+	assert_output --partial "error: 3scale 2.11 runs (dc/zync triggers on amp-zync:2.11), which is newer than --to 2.10"
+	# and none at all
+	oc set triggers dc/zync --remove-all -n 3scale >/dev/null
+	run_refused 3 status -n 3scale
+	assert_output --partial "error: cannot tell which release runs: no dc of a template-based 3scale in namespace 3scale has an image trigger on its image stream"
 }
 
 @test "a hop that no guide describes: exit 2 naming the supported ones, before any oc call" {

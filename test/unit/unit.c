@@ -564,6 +564,105 @@ test_database(void)
 	current_case = "";
 }
 
+/* --- tag_release, detect_release ------------------------------------------------------- */
+
+struct release_case {
+	const char *name;
+	const char *fixture;  /* a List of dcs, or NULL: json */
+	const char *json;
+	int want;
+	const char *release, *dc, *trigger, *why_has;
+	int ndcs;
+};
+
+#define DC_ON(name, is, tag) \
+	"{\"metadata\": {\"name\": \"" name "\"}, \"spec\": {\"triggers\": [{\"type\": \"ImageChange\", " \
+	"\"imageChangeParams\": {\"from\": {\"kind\": \"ImageStreamTag\", \"name\": \"" is ":" tag "\"}}}]}}"
+
+static const struct release_case release_cases[] = {
+	{ "2.9 triggers: 2.9 runs", "dcs-other.json", NULL, 1, "2.9", "system-app", "amp-system:2.9", NULL, 3 },
+	{ "2.9-oracle triggers: 2.9 runs", "dcs-oracle.json", NULL, 1, "2.9", "system-app", "amp-system:2.9-oracle",
+	  NULL, 3 },
+	{ "2.10 triggers: 2.10 runs", "dcs-after.json", NULL, 1, "2.10", "system-app", "amp-system:2.10", NULL, 3 },
+	{ "old and new trigger on one dc: the old release", "dcs-both.json", NULL, 1, "2.9", NULL, NULL, NULL, 3 },
+	{ "a dc without image trigger is not counted", "dcs-resumed.json", NULL, 1, "2.9", "system-sidekiq", NULL,
+	  NULL, 2 },
+	{ "a trigger on :latest names no release", "dcs-latest.json", NULL, -1, NULL, NULL, NULL,
+	  "amp-system:latest", 0 },
+	{ "no dc: nothing to tell", NULL, "{\"kind\": \"List\", \"items\": []}", 0, NULL, NULL, NULL, NULL, 0 },
+	{ "the lowest release wins, whatever the order", NULL,
+	  "{\"items\": [" DC_ON("system-app", "amp-system", "2.10") ", " DC_ON("apicast-staging", "amp-apicast", "2.9")
+	  ", " DC_ON("backend-cron", "amp-backend", "2.10") "]}", 1, "2.9", "apicast-staging", "amp-apicast:2.9",
+	  NULL, 3 },
+	{ "a half-done hop runs its old release", NULL,
+	  "{\"items\": [" DC_ON("system-app", "amp-system", "2.10") ", " DC_ON("zync-que", "amp-zync", "2.9") "]}", 1,
+	  "2.9", "zync-que", "amp-zync:2.9", NULL, 2 },
+	{ "a trigger on another section's stream is not read", NULL,
+	  "{\"items\": [" DC_ON("system-app", "amp-apicast", "2.8") ", " DC_ON("zync", "amp-zync", "2.9") "]}", 1,
+	  "2.9", "zync", NULL, NULL, 1 },
+	{ "a dc of no section is not read", NULL,
+	  "{\"items\": [" DC_ON("my-app", "amp-system", "2.8") ", " DC_ON("zync", "amp-zync", "2.10") "]}", 1,
+	  "2.10", "zync", NULL, NULL, 1 },
+	{ "a tag with another suffix names no release", NULL,
+	  "{\"items\": [" DC_ON("zync", "amp-zync", "2.9-rc1") "]}", -1, NULL, NULL, NULL, "dc/zync", 0 },
+};
+
+static void
+test_release(void)
+{
+	static const struct {
+		const char *tag, *want;
+	} tags[] = {
+		{ "2.9", "2.9" }, { "2.10", "2.10" }, { "2.9-oracle", "2.9" }, { "2.11-oracle", "2.11" },
+		{ "latest", NULL }, { "", NULL }, { "2", NULL }, { "2.9-", NULL }, { "2.9-oracle-oracle", NULL },
+		{ "2.9-rc1", NULL }, { "-oracle", NULL }, { "2.9.1", NULL }, { "12345678901234567.1", NULL },
+	};
+	const struct hop *h = procedure_hop("2.9", "2.10");
+	size_t i;
+
+	for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		char rel[16] = "unchanged";
+
+		current_case = tags[i].tag;
+		CHECK_LONG(tag_release(tags[i].tag, rel, sizeof(rel)), tags[i].want ? 0 : -1);
+		CHECK_STR(rel, tags[i].want ? tags[i].want : "unchanged");
+	}
+	current_case = "version_cmp";
+	CHECK(version_cmp("2.9", "2.10") < 0);
+	CHECK(version_cmp("2.10", "2.9") > 0);
+	CHECK(version_cmp("2.10", "2.10") == 0);
+	CHECK(version_cmp("2.11", "3.0") < 0);
+	for (i = 0; i < sizeof(release_cases) / sizeof(release_cases[0]); i++) {
+		const struct release_case *c = &release_cases[i];
+		struct release_view v;
+		char why[512] = "";
+		json_t *own = NULL;
+		const json_t *list;
+
+		current_case = c->name;
+		if (c->fixture) {
+			if (!(list = fixture(c->fixture)))
+				continue;
+		} else {
+			list = own = json_loads(c->json, 0, NULL);
+			CHECK(own != NULL);
+		}
+		CHECK_LONG(detect_release(list, h, &v, why, sizeof(why)), c->want);
+		if (c->want == 1) {
+			CHECK_STR(v.release, c->release);
+			CHECK_LONG(v.ndcs, c->ndcs);
+		}
+		if (c->dc)
+			CHECK_STR(v.dc, c->dc);
+		if (c->trigger)
+			CHECK_STR(v.trigger, c->trigger);
+		if (c->why_has)
+			CHECK_HAS(why, c->why_has);
+		json_decref(own);
+	}
+	current_case = "";
+}
+
 /* --- trigger_assess ------------------------------------------------------------------- */
 
 struct trigger_case {
@@ -1277,16 +1376,16 @@ struct opt_case {
 #define USAGE_ERROR(msg) -1, msg, CMD_NONE, NULL, NULL, NULL, DB_AUTO, 0, 0, 0, 0
 
 static const struct opt_case opt_cases[] = {
-	{ "defaults", { "3scale-upgrade", "plan" }, 0, NULL, CMD_PLAN, NULL, "2.9", "2.10", DB_AUTO,
+	{ "defaults", { "3scale-upgrade", "plan" }, 0, NULL, CMD_PLAN, NULL, NULL, "2.10", DB_AUTO,
 	  DEF_TIMEOUT, 0, 0, 0 },
 	{ "options after the command", { "3scale-upgrade", "run", "-n", "3scale", "--timeout", "90s", "-o", "json",
-	  "-y", "--database", "oracle" }, 0, NULL, CMD_RUN, "3scale", "2.9", "2.10", DB_ORACLE, 90000, 1, 1, 0 },
+	  "-y", "--database", "oracle" }, 0, NULL, CMD_RUN, "3scale", NULL, "2.10", DB_ORACLE, 90000, 1, 1, 0 },
 	{ "options before the command", { "3scale-upgrade", "--namespace=3scale", "--from", "2.9", "--to=2.10",
 	  "--database=other", "status" }, 0, NULL, CMD_STATUS, "3scale", "2.9", "2.10", DB_OTHER, DEF_TIMEOUT,
 	  0, 0, 0 },
 	{ "scale-down with --yes", { "3scale-upgrade", "--yes", "scale-down", "--output=text" }, 0, NULL,
-	  CMD_SCALE_DOWN, NULL, "2.9", "2.10", DB_AUTO, DEF_TIMEOUT, 0, 1, 0 },
-	{ "--help needs no command", { "3scale-upgrade", "--help" }, 0, NULL, CMD_NONE, NULL, "2.9", "2.10",
+	  CMD_SCALE_DOWN, NULL, NULL, "2.10", DB_AUTO, DEF_TIMEOUT, 0, 1, 0 },
+	{ "--help needs no command", { "3scale-upgrade", "--help" }, 0, NULL, CMD_NONE, NULL, NULL, "2.10",
 	  DB_AUTO, DEF_TIMEOUT, 0, 0, 1 },
 	{ "unknown long option", { "3scale-upgrade", "plan", "--frobnicate" }, USAGE_ERROR("--frobnicate") },
 	{ "unknown short option", { "3scale-upgrade", "-z", "plan" }, USAGE_ERROR("-z") },
@@ -1308,7 +1407,10 @@ static const struct opt_case opt_cases[] = {
 	{ "a negative timeout", { "3scale-upgrade", "run", "--timeout", "-5s" }, USAGE_ERROR("-5s") },
 	{ "--to older than --from", { "3scale-upgrade", "plan", "--from", "2.10", "--to", "2.9" },
 	  USAGE_ERROR("not newer") },
-	{ "--to equal to --from", { "3scale-upgrade", "plan", "--to", "2.9" }, USAGE_ERROR("not newer") },
+	{ "--to equal to --from", { "3scale-upgrade", "plan", "--from", "2.9", "--to", "2.9" },
+	  USAGE_ERROR("not newer") },
+	{ "a --to no hop ends at, --from detected", { "3scale-upgrade", "plan", "--to", "2.9" },
+	  USAGE_ERROR("no documented procedure ends at 2.9 (supported: 2.9 -> 2.10)") },
 	{ "a hop no guide describes", { "3scale-upgrade", "plan", "--from", "2.10", "--to", "2.12" },
 	  USAGE_ERROR("no documented procedure for 2.10 -> 2.12 (supported: 2.9 -> 2.10)") },
 	{ "an --oc path that is not executable", { "3scale-upgrade", "plan", "--oc", "/nonexistent/bin/oc" },
@@ -1317,12 +1419,12 @@ static const struct opt_case opt_cases[] = {
 	{ "an invalid --color", { "3scale-upgrade", "run", "--color", "sometimes" }, USAGE_ERROR("sometimes") },
 	{ "an invalid --call-timeout", { "3scale-upgrade", "run", "--call-timeout", "soon" }, USAGE_ERROR("soon") },
 	{ "help with an unknown command", { "3scale-upgrade", "help", "upgrade" }, USAGE_ERROR("upgrade") },
-	{ "help help is the program's help", { "3scale-upgrade", "help", "help" }, 0, NULL, CMD_HELP, NULL, "2.9",
+	{ "help help is the program's help", { "3scale-upgrade", "help", "help" }, 0, NULL, CMD_HELP, NULL, NULL,
 	  "2.10", DB_AUTO, DEF_TIMEOUT, 0, 0, 1 },
 	{ "help takes one command", { "3scale-upgrade", "help", "run", "status" }, USAGE_ERROR("status") },
-	{ "help COMMAND", { "3scale-upgrade", "help", "run" }, 0, NULL, CMD_HELP, NULL, "2.9", "2.10", DB_AUTO,
+	{ "help COMMAND", { "3scale-upgrade", "help", "run" }, 0, NULL, CMD_HELP, NULL, NULL, "2.10", DB_AUTO,
 	  DEF_TIMEOUT, 0, 0, 1 },
-	{ "COMMAND --help", { "3scale-upgrade", "status", "--help" }, 0, NULL, CMD_STATUS, NULL, "2.9", "2.10",
+	{ "COMMAND --help", { "3scale-upgrade", "status", "--help" }, 0, NULL, CMD_STATUS, NULL, NULL, "2.10",
 	  DB_AUTO, DEF_TIMEOUT, 0, 0, 1 },
 };
 
@@ -1356,7 +1458,11 @@ test_options_parse(void)
 			CHECK_STR(o.ns, c->ns);
 		else
 			CHECK(o.ns == NULL);
-		CHECK_STR(o.from, c->from);
+		/* no --from: NULL, detected from the cluster */
+		if (c->from)
+			CHECK_STR(o.from, c->from);
+		else
+			CHECK(o.from == NULL);
 		CHECK_STR(o.to, c->to);
 		CHECK(o.database == c->db);
 		CHECK(o.timeout_ms == c->timeout_ms);
@@ -1665,6 +1771,7 @@ main(int argc, char **argv)
 	test_rollout_assess_dc_older_than_rcs();
 	test_tag_assess();
 	test_database();
+	test_release();
 	test_trigger_assess();
 	test_dc_missing_container();
 	test_dc_runs_digest();
