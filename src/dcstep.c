@@ -145,32 +145,35 @@ dc_decide_quick(struct engine *e, json_t *const docs[])
 static void
 dc_decide_read(struct batch *b)
 {
-	json_t *docs[2] = { NULL, NULL };
+	json_t *docs[MAXW] = { NULL };
 	int k;
 
-	for (k = 0; k < b->nslots && k < 2; k++)
+	for (k = 0; k < b->nslots && k < MAXW; k++)
 		docs[k] = b->slots[k].doc;
 	dc_decide_quick(b->e, docs);
 }
 
-/* the dcs a dc step starting at index needs: 1, or 2 with --parallel */
+/* the dcs a dc step starting at index moves together: 1, or its group (--parallel) */
 static int
 dc_step_width(const struct engine *e, int index)
 {
-	const struct step *s = &e->plan.steps[index];
+	int group = e->plan.steps[index].group, n = 1;
 
-	if (e->o->parallel && strcmp(PLAN_DC_NAME(&e->plan, s->dc), "system-sidekiq") == 0 && index + 1 < e->plan.nsteps &&
-	    e->plan.steps[index + 1].kind == STEP_DC && e->plan.steps[index + 1].section == s->section)
-		return 2;
-	return 1;
+	while (group && n < MAXW && index + n < e->plan.nsteps && e->plan.steps[index + n].kind == STEP_DC &&
+	       e->plan.steps[index + n].group == group)
+		n++;
+	return n;
 }
 
 void
 pre_clear(struct engine *e)
 {
-	json_decref(e->pre_docs[0]);
-	json_decref(e->pre_docs[1]);
-	e->pre_docs[0] = e->pre_docs[1] = NULL;
+	int k;
+
+	for (k = 0; k < MAXW; k++) {
+		json_decref(e->pre_docs[k]);
+		e->pre_docs[k] = NULL;
+	}
 	e->pre_state = 0;
 	e->pre_wanted = 0;
 }
@@ -181,7 +184,7 @@ pre_read(struct batch *b)
 	struct engine *e = b->e;
 	int k;
 
-	for (k = 0; k < b->nslots && k < 2; k++)
+	for (k = 0; k < b->nslots && k < MAXW; k++)
 		e->pre_docs[k] = batch_take(b, k);
 	e->pre_state = 2;
 	if (e->pre_wanted) {
@@ -248,6 +251,7 @@ dc_step(struct engine *e)
 		w->dc = e->plan.steps[w->step].dc;
 		w->done = 0;
 		w->retried = 0;
+		memset(&w->rv, 0, sizeof(w->rv));
 		w->tstep = now_ms();
 		if (k > 0)
 			report_step_start(&e->plan, w->step);

@@ -93,7 +93,7 @@ finish(struct engine *e, int status)
 	uv_timer_stop(&e->deadline);
 	batch_cancel(&e->main);
 	batch_cancel(&e->pre);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < MAXW; i++) {
 		batch_cancel(&e->w[i].b);
 		dcwait_end(&e->w[i]);
 	}
@@ -215,12 +215,26 @@ static void
 on_deadline(uv_timer_t *t)
 {
 	struct engine *e = t->data;
-	char d[32];
+	char d[32], list[1024] = "";
+	int k;
 
 	if (e->finished)
 		return;
-	report_error("timed out after %s waiting for %s: %s", fmt_duration(e->o->timeout_ms, d, sizeof(d)),
-		     e->wait_what, e->waiting_for[0] ? e->waiting_for : "no progress seen");
+	if (e->nw > 1) {
+		/* a group (--parallel): the dcs still waited for, each with what it waits for */
+		for (k = 0; k < e->nw; k++) {
+			size_t len = strlen(list);
+
+			if (!e->w[k].done)
+				snprintf(list + len, sizeof(list) - len, "%sdc/%s (%s)", len ? "; " : "",
+					 PLAN_DC_NAME(&e->plan, e->w[k].dc),
+					 e->w[k].rv.waiting[0] ? e->w[k].rv.waiting : "no progress seen");
+		}
+		report_error("timed out after %s waiting for the rollouts of %s", fmt_duration(e->o->timeout_ms, d, sizeof(d)),
+			     list);
+	} else
+		report_error("timed out after %s waiting for %s: %s", fmt_duration(e->o->timeout_ms, d, sizeof(d)),
+			     e->wait_what, e->waiting_for[0] ? e->waiting_for : "no progress seen");
 	report_hint("what was applied stays applied and the cluster may still finish it; re-running continues "
 		    "the wait (a longer --timeout gives it more time)");
 	stop(e, 4);
@@ -380,6 +394,8 @@ begin(struct engine *e)
 	if (e->o->command == CMD_PLAN && e->o->database != DB_AUTO) {
 		/* everything is known: no cluster needed */
 		plan_build(&e->plan, e->from, e->o->to, e->o->database, e->o->only, e->o->skip, NULL, NULL);
+		if (e->o->parallel)
+			plan_parallel(&e->plan, MAXW);
 		report_plan(&e->plan, e->o->oc, e->ns, 0);
 		if (report_json())
 			summary(e, "plan", 0);
@@ -438,7 +454,7 @@ engine_run(const struct options *o)
 	e->timer.data = e->deadline.data = e->sigint.data = e->sigterm.data = e;
 	batch_init(e, &e->main, NULL);
 	batch_init(e, &e->pre, NULL);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < MAXW; i++) {
 		struct dcwait *w = &e->w[i];
 
 		w->e = e;
@@ -472,7 +488,7 @@ engine_run(const struct options *o)
 	uv_close((uv_handle_t *)&e->sigterm, NULL);
 	batch_close(&e->main);
 	batch_close(&e->pre);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < MAXW; i++) {
 		batch_close(&e->w[i].b);
 		uv_close((uv_handle_t *)&e->w[i].restart[0], NULL);
 		uv_close((uv_handle_t *)&e->w[i].quiet, NULL);
@@ -484,7 +500,7 @@ engine_run(const struct options *o)
 	batch_clear(&e->main);
 	batch_clear(&e->pre);
 	pre_clear(e);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < MAXW; i++) {
 		batch_clear(&e->w[i].b);
 		for (k = 0; k < NKINDS; k++)
 			objset_free(&e->w[i].sets[k]);

@@ -22,7 +22,8 @@
 
 #define POLL_MS 500                 /* between two reads of a polled wait (scale-down, replicas) */
 #define MAXSLOTS 48                 /* reads of one batch: status reads two per dc */
-#define MAXQUEUE 8
+#define MAXQUEUE 16                /* mutating commands of one step: a remove and an add per dc */
+#define MAXW 8                     /* dcs that roll out together (--parallel) */
 #define READ_RETRY_BASE_MS 250      /* first delay before a failed read runs again */
 #define READ_RETRY_CAP_MS 8000      /* the longest delay between two tries */
 #define READ_RETRY_BUDGET_MS 60000  /* a read is not tried again after this since its first try */
@@ -89,6 +90,7 @@ struct dcwait {
 	struct objset sets[NKINDS];
 	uint64_t floors[NKINDS];  /* each set's maxrv when the running list started */
 	int listing;              /* a list is running */
+	int list_only;            /* no new rollout expected: one list decides, watches only if it is not done */
 	unsigned gen, list_gen;   /* the wait's number, and that of the wait the running list is for */
 	struct watch *watches[NKINDS];
 	int wfails[NKINDS];       /* consecutive watches that ended badly */
@@ -140,7 +142,7 @@ struct engine {
 	int pre_state;            /* 0 none, 1 reading, 2 read */
 	int pre_step;             /* the step they are for */
 	int pre_wanted;           /* that step waits for them */
-	json_t *pre_docs[2];
+	json_t *pre_docs[MAXW];
 
 	struct args queue[MAXQUEUE];  /* mutating commands, run one after another */
 	int nqueue, qpos;
@@ -166,7 +168,7 @@ struct engine {
 	int step, ndone, nskipped, nabsent;
 	/* "tag/amp-system, import/amp-system, ..." for the summary: done, already done, not there */
 	char done_ids[2048], skipped_ids[2048], absent_ids[512];
-	struct dcwait w[2];       /* dc steps: one, or two with --parallel */
+	struct dcwait w[MAXW];    /* dc steps: one, or a group with --parallel */
 	int nw;                   /* dc waits in the current step */
 	struct watch *iswatch;    /* the import wait's watch of the image stream */
 	unsigned dcset;           /* dcs a multi-dc wait is about */

@@ -39,6 +39,49 @@ add_step(struct plan *p, enum step_kind kind, int section, int dc)
 	return s;
 }
 
+/* a step of the dc steps outside the system section */
+static int
+side_step(const struct plan *p, const struct step *s)
+{
+	return (s->kind == STEP_DC || s->kind == STEP_ABSENT) && s->section >= 0 && s->section != p->sys;
+}
+
+void
+plan_parallel(struct plan *p, int width)
+{
+	struct step order[PLAN_MAX_STEPS];
+	int a, b, i, s, wave, n = 0, group = 0, in_group = 0, left = 1;
+
+	for (a = 0; a < p->nsteps && !side_step(p, &p->steps[a]); a++)
+		;
+	for (b = a; b < p->nsteps && side_step(p, &p->steps[b]); b++)
+		;
+	for (i = a; i < b; i++)
+		if (p->steps[i].kind == STEP_ABSENT)
+			order[n++] = p->steps[i];
+	for (wave = 0; left; wave++) {
+		left = 0;
+		in_group = width;  /* a new wave begins a new group */
+		for (s = 0; s < p->nsections; s++) {
+			int k = 0;
+
+			for (i = a; i < b; i++) {
+				if (p->steps[i].kind != STEP_DC || p->steps[i].section != s || k++ != wave)
+					continue;
+				if (in_group == width) {
+					group++;
+					in_group = 0;
+				}
+				order[n] = p->steps[i];
+				order[n++].group = group;
+				in_group++;
+				left = 1;
+			}
+		}
+	}
+	memcpy(&p->steps[a], order, (size_t)n * sizeof(order[0]));
+}
+
 int
 plan_selected(const char *name, const char *only, const char *skip)
 {

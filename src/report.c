@@ -309,7 +309,26 @@ wait_note(const struct plan *p, const struct step *s, char *buf, size_t n)
 	case STEP_IMPORT:
 		snprintf(buf, n, "then wait until the tag has an image (oc get imagestream/%s -o json)", PLAN_IS(p, s->section));
 		return buf;
-	case STEP_DC: return "then wait: new rollout complete, new pods ready, old pods gone";
+	case STEP_DC:
+		if (s->group) {
+			/* --parallel: the group's changes, then one wait for all of them */
+			int i = (int)(s - p->steps), first = i, last = i;
+
+			while (first > 0 && p->steps[first - 1].group == s->group)
+				first--;
+			while (last + 1 < p->nsteps && p->steps[last + 1].group == s->group)
+				last++;
+			if (first < last && i < last) {
+				snprintf(buf, n, "no wait here: rolls out with steps %d-%d (--parallel)", first + 1, last + 1);
+				return buf;
+			}
+			if (first < last) {
+				snprintf(buf, n, "then wait for the dcs of steps %d-%d together: each new rollout complete, "
+					 "new pods ready, old pods gone", first + 1, last + 1);
+				return buf;
+			}
+		}
+		return "then wait: new rollout complete, new pods ready, old pods gone";
 	case STEP_REPLICAS: return "for each system dc annotated " REPLICAS_ANNOTATION "=N: oc scale dc/NAME --replicas=N, "
 				   "remove the annotation, wait for the pods";
 	default: return NULL;

@@ -82,6 +82,7 @@ dcwait_end(struct dcwait *w)
 	uv_timer_stop(&w->quiet);
 	uv_timer_stop(&w->gone);
 	w->relist = 0;
+	w->list_only = 0;
 }
 
 /* w's step ended; when every wait of the step ended, go on */
@@ -356,6 +357,20 @@ dcwait_watch(struct dcwait *w, int k)
 	watch_start(&e->loop, wt, e->o->call_timeout_ms);
 }
 
+/* follow the dc, its RCs and its pods: watches, then a list (what happened before the
+ * watches started is only in a list) */
+static void
+dcwait_follow(struct dcwait *w)
+{
+	int k;
+
+	w->list_only = 0;
+	for (k = 0; k < NKINDS; k++)
+		dcwait_watch(w, k);
+	dcwait_list(w, 0);
+	quiet_rearm(w);
+}
+
 static void
 dcwait_listed(struct batch *b)
 {
@@ -372,8 +387,13 @@ dcwait_listed(struct batch *b)
 	}
 	for (k = b->nslots == 3 ? K_DC : K_RC; k < NKINDS; k++, i++)
 		changed |= objset_list(&w->sets[k], b->slots[i].doc, w->floors[k]);
-	if (changed)
+	if (changed || w->list_only)
 		dcwait_assess(w);
+	if (w->active && w->list_only) {
+		/* that rollout is not done yet: wait for it as for any */
+		dcwait_follow(w);
+		return;
+	}
 	if (!w->active || !w->e->plain_watch)
 		return;
 	if (w->relist) {
@@ -425,10 +445,14 @@ dcwait_start(struct dcwait *w)
 	}
 	w->active = 1;
 	w->gen++;
-	for (k = 0; k < NKINDS; k++)
-		dcwait_watch(w, k);
-	dcwait_list(w, 0);
-	quiet_rearm(w);
+	if (!w->expect_new) {
+		/* it already runs the new image: no rollout can come, one list tells whether
+		 * the one there is done */
+		w->list_only = 1;
+		dcwait_list(w, 1);
+		return;
+	}
+	dcwait_follow(w);
 }
 
 void
@@ -437,9 +461,12 @@ dc_waits_start(struct engine *e)
 	char what[96];
 	int k;
 
-	if (e->nw > 1)
+	if (e->nw == 2)
 		snprintf(what, sizeof(what), "the rollouts of dc/%s and dc/%s", PLAN_DC_NAME(&e->plan, e->w[0].dc),
 			 PLAN_DC_NAME(&e->plan, e->w[1].dc));
+	else if (e->nw > 2)
+		snprintf(what, sizeof(what), "the rollouts of dc/%s and %d more dcs", PLAN_DC_NAME(&e->plan, e->w[0].dc),
+			 e->nw - 1);
 	else
 		snprintf(what, sizeof(what), "the rollout of dc/%s", PLAN_DC_NAME(&e->plan, e->w[0].dc));
 	wait_begin(e, what);

@@ -1024,6 +1024,70 @@ has_dc(void *ctx, const char *name)
 	return 0;
 }
 
+/* the ids of p's steps from index from on, space-separated, each with its group ("dc/zync:2") */
+static const char *
+step_order(const struct plan *p, int from)
+{
+	static char buf[2048];
+	size_t len = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = from; i < p->nsteps && len < sizeof(buf); i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s:%d", i > from ? " " : "", p->steps[i].id,
+					p->steps[i].group);
+	return buf;
+}
+
+static void
+test_plan_parallel(void)
+{
+	static const char *const oracle_external_redis[] = {
+		"system-app", "system-sidekiq", "system-sphinx", "apicast-staging", "apicast-production",
+		"backend-listener", "backend-worker", "backend-cron", "zync", "zync-que", "system-memcache",
+		"zync-database", NULL
+	};
+	static const char *const no_listener[] = {
+		"system-app", "system-sidekiq", "system-sphinx", "apicast-staging", "apicast-production",
+		"backend-worker", "backend-cron", "zync", "zync-que", NULL
+	};
+	struct plan p;
+
+	current_case = "--parallel: the system dcs as built, then waves of the other sections";
+	plan_build(&p, "2.9", "2.10", DB_OTHER, NULL, NULL, NULL, NULL);
+	plan_parallel(&p, 8);
+	CHECK_STR(step_order(&p, 20),
+		  "dc/system-app:0 dc/system-sidekiq:0 dc/system-sphinx:0 dc/apicast-staging:1 dc/backend-listener:1 "
+		  "dc/zync:1 dc/system-memcache:1 dc/zync-database:1 dc/backend-redis:1 dc/system-redis:1 "
+		  "dc/system-mysql:1 dc/apicast-production:2 dc/backend-worker:2 dc/zync-que:2 dc/backend-cron:3 "
+		  "confirm:0 replicas:0");
+
+	current_case = "--parallel: a wave wider than the limit is cut";
+	plan_build(&p, "2.9", "2.10", DB_OTHER, NULL, NULL, NULL, NULL);
+	plan_parallel(&p, 3);
+	CHECK_STR(step_order(&p, 23),
+		  "dc/apicast-staging:1 dc/backend-listener:1 dc/zync:1 dc/system-memcache:2 dc/zync-database:2 "
+		  "dc/backend-redis:2 dc/system-redis:3 dc/system-mysql:3 dc/apicast-production:4 dc/backend-worker:4 "
+		  "dc/zync-que:4 dc/backend-cron:5 confirm:0 replicas:0");
+
+	current_case = "--parallel: the steps of what is not there first, a missing dc shifts its section's waves";
+	plan_build(&p, "2.9", "2.10", DB_ORACLE, NULL, NULL, has_dc, (void *)oracle_external_redis);
+	plan_parallel(&p, 8);
+	CHECK_STR(step_order(&p, 17), "backend-redis:0 system-redis:0 system-database:0 dc/apicast-staging:1 "
+		  "dc/backend-listener:1 dc/zync:1 dc/system-memcache:1 dc/zync-database:1 dc/apicast-production:2 "
+		  "dc/backend-worker:2 dc/zync-que:2 dc/backend-cron:3 confirm:0 replicas:0");
+	plan_build(&p, "2.9", "2.10", DB_OTHER, "apicast,backend,zync", NULL, has_dc, (void *)no_listener);
+	plan_parallel(&p, 8);
+	CHECK_STR(step_order(&p, 6), "dc/backend-listener:0 dc/apicast-staging:1 dc/backend-worker:1 dc/zync:1 "
+		  "dc/apicast-production:2 dc/backend-cron:2 dc/zync-que:2");
+
+	current_case = "--parallel: --only system is unchanged";
+	plan_build(&p, "2.9", "2.10", DB_OTHER, "system", NULL, NULL, NULL);
+	plan_parallel(&p, 8);
+	CHECK_STR(step_order(&p, 2), "dc/system-app:0 dc/system-sidekiq:0 dc/system-sphinx:0 replicas:0");
+	current_case = "";
+}
+
 static void
 test_plan_present(void)
 {
@@ -1779,6 +1843,7 @@ main(int argc, char **argv)
 	test_procedure();
 	test_plan_build();
 	test_plan_present();
+	test_plan_parallel();
 	test_plan_step_commands();
 	test_parse_duration();
 	test_fmt_duration();
