@@ -1,5 +1,6 @@
 /* report.c - everything the program tells its user, as text or as JSON lines */
 #include "report.h"
+#include "report_int.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -18,13 +19,6 @@
 #define LINE_MIN_MS 1000        /* not a terminal: a rollout's line at most once a second */
 #define LINE_QUIET_MS 10000     /* ... and at least every 10 s while nothing changes */
 #define INDENT "      "
-
-#define SGR_RED "\033[31m"
-#define SGR_GREEN "\033[32m"
-#define SGR_YELLOW "\033[33m"
-#define SGR_CYAN "\033[36m"
-#define SGR_BOLD "\033[1m"
-#define SGR_RESET "\033[0m"
 
 /* a step between report_step_start and report_step_end */
 struct open_step {
@@ -53,26 +47,25 @@ struct live {
 	char el[32];            /* terminal: the elapsed time shown */
 };
 
-static struct report_config cfg;
+struct report_config rcfg;
 static struct open_step open_steps[MAXOPEN];
 static struct live lives[MAXLIVE];
 static int shown;                       /* the status line is on the terminal */
 static int ended;                       /* report_end was called: no more events */
 static int nerrors, nwarnings, nretries;
-static json_t *status_ids[4];           /* status: ids done, pending, failed, not there */
 
-static const char *const status_names[] = { "done", "skipped", "failed", "pending", "skipped" };
+const char *const status_names[] = { "done", "skipped", "failed", "pending", "skipped" };
 
 void
 report_init(const struct report_config *c)
 {
-	cfg = *c;
+	rcfg = *c;
 }
 
 int
 report_json(void)
 {
-	return cfg.json;
+	return rcfg.json;
 }
 
 /* --- text output: colour and the status line ------------------------------------ */
@@ -80,19 +73,19 @@ report_json(void)
 static int
 quiet(void)
 {
-	return cfg.verbosity < 0;
+	return rcfg.verbosity < 0;
 }
 
-static const char *
-sgr(const char *code)
+const char *
+colour_on(const char *code)
 {
-	return cfg.color ? code : "";
+	return rcfg.color ? code : "";
 }
 
-static const char *
-reset(void)
+const char *
+colour_off(void)
 {
-	return cfg.color ? SGR_RESET : "";
+	return rcfg.color ? SGR_RESET : "";
 }
 
 static size_t
@@ -106,8 +99,8 @@ columns(void)
 }
 
 /* take the status line off the terminal */
-static void
-erase(void)
+void
+line_erase(void)
 {
 	if (shown) {
 		fputs("\r\033[K", stdout);
@@ -117,14 +110,14 @@ erase(void)
 }
 
 /* write the status line: every followed rollout, cut to the terminal's width */
-static void
-draw(void)
+void
+line_draw(void)
 {
 	char buf[2048];
 	size_t len, width;
 	int i, n = 0;
 
-	if (cfg.json || !cfg.tty || quiet())
+	if (rcfg.json || !rcfg.tty || quiet())
 		return;
 	for (i = 0; i < MAXLIVE; i++)
 		n += lives[i].used && lives[i].text[0];
@@ -141,7 +134,7 @@ draw(void)
 			snprintf(buf + len, sizeof(buf) - len, " | %s", lives[i].brief);
 	}
 	if (!n) {
-		erase();
+		line_erase();
 		return;
 	}
 	width = columns();
@@ -154,20 +147,18 @@ draw(void)
 }
 
 /* a line on stdout, under the status line */
-static void
-out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-static void
-out(const char *fmt, ...)
+void
+text_out(const char *fmt, ...)
 {
 	va_list ap;
 
-	erase();
+	line_erase();
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 	fflush(stdout);
-	draw();
+	line_draw();
 }
 
 /* --- open steps and followed rollouts -------------------------------------------- */
@@ -230,8 +221,8 @@ has_live(int index)
 /* --- JSON ---------------------------------------------------------------------- */
 
 /* print one event as a compact line on stdout; steals ev */
-static void
-emit(json_t *ev)
+void
+emit_event(json_t *ev)
 {
 	char *s;
 
@@ -251,7 +242,7 @@ emit(json_t *ev)
 	json_decref(ev);
 }
 
-static json_t *
+json_t *
 argv_json(const struct args *a)
 {
 	json_t *arr = json_array();
@@ -281,104 +272,16 @@ step_event(const char *name, const struct open_step *s)
 void
 report_begin(const char *command, const char *ns, const struct plan *p, int detected)
 {
-	if (cfg.json) {
-		emit(json_pack("{s:s, s:s, s:s, s:s?, s:s, s:b, s:s, s:s, s:b}", "event", "start", "command", command,
+	if (rcfg.json) {
+		emit_event(json_pack("{s:s, s:s, s:s, s:s?, s:s, s:b, s:s, s:s, s:b}", "event", "start", "command", command,
 			       "version", VERSION, "namespace", ns, "from", p->from, "from_detected", p->from_detected,
 			       "to", p->to, "database", database_name(p->db), "database_detected", detected));
 		return;
 	}
 	if (quiet())
 		return;
-	out("3scale-upgrade %s: namespace %s, %s%s -> %s, database %s%s\n", command, ns ? ns : "(current)",
+	text_out("3scale-upgrade %s: namespace %s, %s%s -> %s, database %s%s\n", command, ns ? ns : "(current)",
 	    p->from, p->from_detected ? " (detected)" : "", p->to, database_name(p->db), detected ? " (detected)" : "");
-}
-
-static const char *
-wait_note(const struct plan *p, const struct step *s, char *buf, size_t n)
-{
-	switch (s->kind) {
-	case STEP_BACKUP:
-		return "each dc, then each kind (all, rolebindings, serviceaccounts, secrets, ...) with oc get -o json, "
-		       "one file each, into a new directory of mode 0700 (3scale-upgrade backup does this alone)";
-	case STEP_RELEASE:
-		snprintf(buf, n, "then check: oc get cm/%s -o json has .data.%s = \"%s\"", p->hop->release_cm,
-			 p->hop->release_key, p->to);
-		return buf;
-	case STEP_CONFIRM:
-		return "check each dc's containers (oc get dc -o json): the image of its new tag, by digest";
-	case STEP_IMPORT:
-		snprintf(buf, n, "then wait until the tag has an image (oc get imagestream/%s -o json)", PLAN_IS(p, s->section));
-		return buf;
-	case STEP_DC:
-		if (s->group) {
-			/* --parallel: the group's changes, then one wait for all of them */
-			int i = (int)(s - p->steps), first = i, last = i;
-
-			while (first > 0 && p->steps[first - 1].group == s->group)
-				first--;
-			while (last + 1 < p->nsteps && p->steps[last + 1].group == s->group)
-				last++;
-			if (first < last && i < last) {
-				snprintf(buf, n, "no wait here: rolls out with steps %d-%d (--parallel)", first + 1, last + 1);
-				return buf;
-			}
-			if (first < last) {
-				snprintf(buf, n, "then wait for the dcs of steps %d-%d together: each new rollout complete, "
-					 "new pods ready, old pods gone", first + 1, last + 1);
-				return buf;
-			}
-		}
-		return "then wait: new rollout complete, new pods ready, old pods gone";
-	case STEP_REPLICAS: return "for each system dc annotated " REPLICAS_ANNOTATION "=N: oc scale dc/NAME --replicas=N, "
-				   "remove the annotation, wait for the pods";
-	default: return NULL;
-	}
-}
-
-void
-report_plan(const struct plan *p, const char *oc, const char *ns, int detected)
-{
-	struct args cmds[4];
-	char buf[2048];
-	json_t *steps = NULL;
-	int i, j, n;
-
-	erase();
-	if (cfg.json)
-		steps = json_array();
-	else
-		printf("# 3scale %s%s -> %s in %s, database %s%s\n", p->from, p->from_detected ? " (detected)" : "",
-		       p->to, ns ? ns : "oc's current project", database_name(p->db), detected ? " (detected)" : "");
-	for (i = 0; i < p->nsteps; i++) {
-		const struct step *s = &p->steps[i];
-		char nbuf[160];
-		const char *note = wait_note(p, s, nbuf, sizeof(nbuf));
-
-		n = plan_step_commands(p, s, oc, ns, cmds, 4);
-		if (cfg.json) {
-			json_t *c = json_array();
-
-			for (j = 0; j < n; j++)
-				json_array_append_new(c, argv_json(&cmds[j]));
-			json_array_append_new(steps, json_pack("{s:i, s:s, s:s, s:o, s:s*, s:s*}", "index", i + 1,
-							       "id", s->id, "title", s->title, "commands", c,
-							       "wait", note, "note", s->note[0] ? s->note : NULL));
-			continue;
-		}
-		printf("# %d. %s%s%s\n", i + 1, s->title, s->note[0] ? " -- " : "", s->note);
-		for (j = 0; j < n; j++) {
-			args_shell(&cmds[j], buf, sizeof(buf));
-			printf("%s\n", buf);
-		}
-		if (note)
-			printf("#    %s\n", note);
-	}
-	if (cfg.json)
-		emit(json_pack("{s:s, s:s?, s:s, s:b, s:s, s:s, s:b, s:o}", "event", "plan", "namespace", ns,
-			       "from", p->from, "from_detected", p->from_detected, "to", p->to, "database", database_name(p->db),
-			       "database_detected", detected, "steps", steps));
-	fflush(stdout);
-	draw();
 }
 
 void
@@ -401,11 +304,11 @@ report_step_start(const struct plan *p, int index)
 		o->t0 = now_ms();
 	}
 	lives_drop(index);
-	if (cfg.json)
-		emit(json_pack("{s:s, s:i, s:i, s:s, s:s}", "event", "step_start", "index", index + 1,
+	if (rcfg.json)
+		emit_event(json_pack("{s:s, s:i, s:i, s:s, s:s}", "event", "step_start", "index", index + 1,
 			       "total", p->nsteps, "id", s->id, "title", s->title));
 	else if (!quiet())
-		out("[%d/%d] %s\n", index + 1, p->nsteps, s->title);
+		text_out("[%d/%d] %s\n", index + 1, p->nsteps, s->title);
 }
 
 void
@@ -413,9 +316,9 @@ report_command_start(const struct args *cmd)
 {
 	char buf[2048];
 
-	if (cfg.json || quiet())
+	if (rcfg.json || quiet())
 		return;
-	out(INDENT "+ %s\n", args_shell(cmd, buf, sizeof(buf)));
+	text_out(INDENT "+ %s\n", args_shell(cmd, buf, sizeof(buf)));
 }
 
 void
@@ -425,13 +328,13 @@ report_command_end(const struct args *cmd, int mutating, int64_t status, int tim
 
 	if (ended)
 		return;
-	if (cfg.json) {
-		emit(json_pack("{s:s, s:o, s:b, s:I, s:b, s:I}", "event", "command", "argv", argv_json(cmd),
+	if (rcfg.json) {
+		emit_event(json_pack("{s:s, s:o, s:b, s:I, s:b, s:I}", "event", "command", "argv", argv_json(cmd),
 			       "mutating", mutating, "exit", (json_int_t)status, "timed_out", timed_out,
 			       "duration_ms", (json_int_t)ms));
 		return;
 	}
-	if (cfg.verbosity <= 0)
+	if (rcfg.verbosity <= 0)
 		return;
 	if (timed_out)
 		snprintf(how, sizeof(how), "killed at --call-timeout");
@@ -439,8 +342,8 @@ report_command_end(const struct args *cmd, int mutating, int64_t status, int tim
 		snprintf(how, sizeof(how), "killed by signal %lld", -(long long)status);
 	else
 		snprintf(how, sizeof(how), "exit %lld", (long long)status);
-	out(INDENT "$ %s  (%s%s%s, %llu ms)\n", args_shell(cmd, buf, sizeof(buf)), status ? sgr(SGR_RED) : "",
-	    how, status ? reset() : "", (unsigned long long)ms);
+	text_out(INDENT "$ %s  (%s%s%s, %llu ms)\n", args_shell(cmd, buf, sizeof(buf)), status ? colour_on(SGR_RED) : "",
+	    how, status ? colour_off() : "", (unsigned long long)ms);
 }
 
 void
@@ -451,13 +354,13 @@ report_retry(const struct args *cmd, const char *why, int attempt, uint64_t dela
 	nretries++;
 	args_subject(cmd, subj, sizeof(subj));
 	if (!quiet()) {
-		erase();
+		line_erase();
 		fprintf(stderr, "%swarning:%s '%s' failed: %s; trying again in %llu ms (attempt %d)\n",
-			sgr(SGR_YELLOW), reset(), subj, why, (unsigned long long)delay_ms, attempt);
-		draw();
+			colour_on(SGR_YELLOW), colour_off(), subj, why, (unsigned long long)delay_ms, attempt);
+		line_draw();
 	}
-	if (cfg.json)
-		emit(json_pack("{s:s, s:o, s:s, s:i, s:I}", "event", "retry", "argv", argv_json(cmd), "reason", why,
+	if (rcfg.json)
+		emit_event(json_pack("{s:s, s:o, s:s, s:i, s:I}", "event", "retry", "argv", argv_json(cmd), "reason", why,
 			       "attempt", attempt, "delay_ms", (json_int_t)delay_ms));
 }
 
@@ -493,11 +396,11 @@ live_show(struct live *l)
 		waiting += strlen(prefix);
 	snprintf(key, sizeof(key), "%s%s%s", l->facts, waiting ? " - " : "", waiting ? waiting : "");
 	snprintf(text, sizeof(text), "[%s] %s", whole_seconds(elapsed, el, sizeof(el)), key);
-	if (cfg.tty) {
+	if (rcfg.tty) {
 		if (strcmp(text, l->text) != 0 || !shown) {
 			strlcopy(l->text, text, sizeof(l->text));
 			strlcopy(l->el, el, sizeof(l->el));
-			draw();
+			line_draw();
 		}
 		return;
 	}
@@ -507,7 +410,7 @@ live_show(struct live *l)
 	strlcopy(l->key, key, sizeof(l->key));
 	l->printed_ms = elapsed;
 	l->printed = 1;
-	out(INDENT "%s\n", text);
+	text_out(INDENT "%s\n", text);
 }
 
 void
@@ -521,7 +424,7 @@ report_rollout(const struct plan *p, int index, const struct rollout_progress *r
 	l = live_get(rp->dc, o ? index : -1);
 	if (!l)
 		return;
-	if (cfg.json) {
+	if (rcfg.json) {
 		snprintf(key, sizeof(key), "%ld %s %ld %ld %ld %ld", rp->rollout, rp->phase ? rp->phase : "",
 			 rp->ready, rp->desired, rp->old_pods, rp->terminating);
 		if (l->printed && strcmp(key, l->key) == 0)
@@ -539,7 +442,7 @@ report_rollout(const struct plan *p, int index, const struct rollout_progress *r
 			json_object_set_new(ev, "old_pods", json_integer(rp->old_pods));
 			json_object_set_new(ev, "terminating", json_integer(rp->terminating));
 			json_object_set_new(ev, "elapsed_ms", json_integer((json_int_t)rp->elapsed_ms));
-			emit(ev);
+			emit_event(ev);
 		}
 		return;
 	}
@@ -567,7 +470,7 @@ report_tick(void)
 {
 	int i;
 
-	if (cfg.json || quiet() || ended)
+	if (rcfg.json || quiet() || ended)
 		return;
 	for (i = 0; i < MAXLIVE; i++)
 		if (lives[i].used && lives[i].facts[0])
@@ -580,11 +483,11 @@ report_progress(const struct plan *p, int index, const char *what)
 	struct open_step *o = index >= 0 ? open_find(index) : NULL;
 
 	(void)p;
-	if (cfg.json) {
+	if (rcfg.json) {
 		json_t *ev = step_event("progress", o);
 
 		json_object_set_new(ev, "message", json_string(what));
-		emit(ev);
+		emit_event(ev);
 		return;
 	}
 	if (o)
@@ -594,7 +497,7 @@ report_progress(const struct plan *p, int index, const char *what)
 	/* a rollout's status line shows the message */
 	if (o && (o->kind == STEP_DC || has_live(index)))
 		return;
-	out(INDENT "%s\n", what);
+	text_out(INDENT "%s\n", what);
 }
 
 /* the end of an open step: its event or line */
@@ -609,17 +512,17 @@ step_end(struct open_step *o, enum step_status st, uint64_t ms, const char *deta
 		detail = st == STEP_FAILED ? o->error : "";
 	lives_drop(o->index);
 	o->used = 0;
-	if (cfg.json) {
-		emit(json_pack("{s:s, s:i, s:s, s:s, s:s*, s:I, s:s}", "event", "step_end", "index", o->index + 1,
+	if (rcfg.json) {
+		emit_event(json_pack("{s:s, s:i, s:s, s:s, s:s*, s:I, s:s}", "event", "step_end", "index", o->index + 1,
 			       "id", o->id, "status", status_names[st], "reason", st == STEP_FAILED ? reason : NULL,
 			       "elapsed_ms", (json_int_t)ms, "detail", detail));
 		return;
 	}
 	if (quiet()) {
-		erase();
+		line_erase();
 		return;
 	}
-	out("[%d/%d] %s%s%s (%s)%s%s\n", o->index + 1, o->total, sgr(colour), word, reset(),
+	text_out("[%d/%d] %s%s%s (%s)%s%s\n", o->index + 1, o->total, colour_on(colour), word, colour_off(),
 	    fmt_duration(ms, d, sizeof(d)), *detail ? ": " : "", detail);
 }
 
@@ -637,73 +540,6 @@ report_step_end(const struct plan *p, int index, enum step_status st, uint64_t m
 		o = &tmp;
 	}
 	step_end(o, st, ms, detail, "error");
-}
-
-void
-report_status_step(const struct plan *p, int index, enum step_status st, const char *detail)
-{
-	const char *colour = st == STEP_DONE ? SGR_GREEN : st == STEP_FAILED ? SGR_RED :
-			     st == STEP_NOT_THERE ? SGR_CYAN : SGR_YELLOW;
-	int k = st == STEP_DONE ? 0 : st == STEP_FAILED ? 2 : st == STEP_NOT_THERE ? 3 : 1;
-
-	if (!status_ids[k])
-		status_ids[k] = json_array();
-	json_array_append_new(status_ids[k], json_string(p->steps[index].id));
-	if (cfg.json) {
-		emit(json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s}", "event", "step", "index", index + 1,
-			       "total", p->nsteps, "id", p->steps[index].id, "title", p->steps[index].title,
-			       "state", status_names[st], "detail", detail ? detail : ""));
-		return;
-	}
-	out("[%d/%d] %s%-8s%s %s%s%s\n", index + 1, p->nsteps, sgr(colour), status_names[st], reset(),
-	    p->steps[index].title, detail && *detail ? ": " : "", detail ? detail : "");
-}
-
-static json_t *
-take_ids(int k)
-{
-	json_t *a = status_ids[k] ? status_ids[k] : json_array();
-
-	status_ids[k] = NULL;
-	return a;
-}
-
-void
-report_status_end(const char *ns, const struct plan *p, int complete)
-{
-	if (cfg.json) {
-		json_t *done = take_ids(0), *pending = take_ids(1), *failed = take_ids(2), *skipped = take_ids(3);
-		const char *next = NULL;
-		int i;
-
-		for (i = 0; i < p->nsteps && !next; i++) {
-			size_t j;
-			json_t *v;
-			int isdone = 0;
-
-			json_array_foreach(done, j, v)
-				if (strcmp(json_string_value(v), p->steps[i].id) == 0)
-					isdone = 1;
-			json_array_foreach(skipped, j, v)
-				if (strcmp(json_string_value(v), p->steps[i].id) == 0)
-					isdone = 1;
-			if (!isdone)
-				next = p->steps[i].id;
-		}
-		emit(json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:s?}", "event", "status_end",
-			       "namespace", ns, "from", p->from, "to", p->to, "database", database_name(p->db),
-			       "complete", complete, "done", done, "pending", pending, "failed", failed,
-			       "skipped", skipped, "next", next));
-		return;
-	}
-	json_decref(take_ids(3));
-	json_decref(take_ids(0));
-	json_decref(take_ids(1));
-	json_decref(take_ids(2));
-	if (complete)
-		out("%supgrade complete%s\n", sgr(SGR_GREEN), reset());
-	else
-		out("upgrade not complete: run '3scale-upgrade run' to finish it\n");
 }
 
 /* --- messages ------------------------------------------------------------------ */
@@ -724,12 +560,12 @@ message(const char *kind, const char *colour, const char *fmt, va_list ap)
 		nwarnings++;
 	}
 	if (!quiet() || strcmp(kind, "warning") != 0) {
-		erase();
-		fprintf(stderr, "%s%s:%s %s\n", sgr(colour), kind, reset(), buf);
-		draw();
+		line_erase();
+		fprintf(stderr, "%s%s:%s %s\n", colour_on(colour), kind, colour_off(), buf);
+		line_draw();
 	}
-	if (cfg.json)
-		emit(json_pack("{s:s, s:s}", "event", kind, "message", buf));
+	if (rcfg.json)
+		emit_event(json_pack("{s:s, s:s}", "event", kind, "message", buf));
 }
 
 void
@@ -771,10 +607,10 @@ report_info(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (cfg.json)
-		emit(json_pack("{s:s, s:s}", "event", "info", "message", buf));
+	if (rcfg.json)
+		emit_event(json_pack("{s:s, s:s}", "event", "info", "message", buf));
 	else if (!quiet())
-		out("%s\n", buf);
+		text_out("%s\n", buf);
 }
 
 /* "a, b" as a JSON array */
@@ -820,13 +656,13 @@ report_end(const char *command, int status, uint64_t ms, const struct run_totals
 		o->used = 0;
 	}
 	memset(lives, 0, sizeof(lives));
-	erase();
-	if (cfg.json) {
+	line_erase();
+	if (rcfg.json) {
 		skipped_json = ids_json(t->skipped_ids);
 		absent_json = ids_json(t->absent_ids);
 		json_array_extend(skipped_json, absent_json);
 		json_decref(absent_json);
-		emit(json_pack("{s:s, s:s, s:i, s:I, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:i}", "event", "end",
+		emit_event(json_pack("{s:s, s:s, s:i, s:I, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:i}", "event", "end",
 			       "command", command, "exit", status, "elapsed_ms", (json_int_t)ms,
 			       "steps_done", ids_json(t->done_ids), "steps_skipped", skipped_json,
 			       "steps_absent", ids_json(t->absent_ids),
@@ -849,11 +685,11 @@ report_end(const char *command, int status, uint64_t ms, const struct run_totals
 		printf("failed: %s\n", failed_ids);
 	if (status == 0)
 		printf("%s%s complete%s in %s: %d step%s done, %d already done%s; %d oc command%s\n",
-		       sgr(SGR_GREEN), run ? "upgrade" : command, reset(), fmt_duration(ms, d, sizeof(d)),
+		       colour_on(SGR_GREEN), run ? "upgrade" : command, colour_off(), fmt_duration(ms, d, sizeof(d)),
 		       done, done == 1 ? "" : "s", skipped, absent, procs, procs == 1 ? "" : "s");
 	else
 		printf("%s%s stopped%s after %s (exit %d): %d step%s done, %d already done%s; %d oc command%s\n",
-		       sgr(SGR_RED), command, reset(), fmt_duration(ms, d, sizeof(d)), status, done,
+		       colour_on(SGR_RED), command, colour_off(), fmt_duration(ms, d, sizeof(d)), status, done,
 		       done == 1 ? "" : "s", skipped, absent, procs, procs == 1 ? "" : "s");
 	fflush(stdout);
 }
@@ -862,6 +698,6 @@ void
 report_clear(void)
 {
 	memset(lives, 0, sizeof(lives));
-	if (!cfg.json)
-		erase();
+	if (!rcfg.json)
+		line_erase();
 }
