@@ -1024,6 +1024,13 @@ has_dc(void *ctx, const char *name)
 	return 0;
 }
 
+/* an Oracle install with external Redis: the dcs it has */
+static const char *const oracle_external_redis[] = {
+	"system-app", "system-sidekiq", "system-sphinx", "apicast-staging", "apicast-production",
+	"backend-listener", "backend-worker", "backend-cron", "zync", "zync-que", "system-memcache",
+	"zync-database", NULL
+};
+
 /* the ids of p's steps from index from on, space-separated, each with its group ("dc/zync:2") */
 static const char *
 step_order(const struct plan *p, int from)
@@ -1042,11 +1049,6 @@ step_order(const struct plan *p, int from)
 static void
 test_plan_parallel(void)
 {
-	static const char *const oracle_external_redis[] = {
-		"system-app", "system-sidekiq", "system-sphinx", "apicast-staging", "apicast-production",
-		"backend-listener", "backend-worker", "backend-cron", "zync", "zync-que", "system-memcache",
-		"zync-database", NULL
-	};
 	static const char *const no_listener[] = {
 		"system-app", "system-sidekiq", "system-sphinx", "apicast-staging", "apicast-production",
 		"backend-worker", "backend-cron", "zync", "zync-que", NULL
@@ -1091,11 +1093,6 @@ test_plan_parallel(void)
 static void
 test_plan_present(void)
 {
-	static const char *const oracle_external_redis[] = {
-		"system-app", "system-sidekiq", "system-sphinx", "apicast-staging", "apicast-production",
-		"backend-listener", "backend-worker", "backend-cron", "zync", "zync-que", "system-memcache",
-		"zync-database", NULL
-	};
 	static const char *const postgresql[] = {
 		"system-app", "system-sidekiq", "system-sphinx", "apicast-staging", "apicast-production",
 		"backend-listener", "backend-worker", "backend-cron", "zync", "zync-que", "system-memcache",
