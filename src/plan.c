@@ -50,7 +50,7 @@ void
 plan_parallel(struct plan *p, int width)
 {
 	struct step order[PLAN_MAX_STEPS];
-	int a, b, i, s, wave, n = 0, group = 0, in_group = 0, left = 1;
+	int a, b, i, s, wave, n = 0, group = 0, left = 1;
 
 	for (a = 0; a < p->nsteps && !side_step(p, &p->steps[a]); a++)
 		;
@@ -60,8 +60,9 @@ plan_parallel(struct plan *p, int width)
 		if (p->steps[i].kind == STEP_ABSENT)
 			order[n++] = p->steps[i];
 	for (wave = 0; left; wave++) {
+		int in_group = width;  /* a new wave begins a new group */
+
 		left = 0;
-		in_group = width;  /* a new wave begins a new group */
 		for (s = 0; s < p->nsections; s++) {
 			int k = 0;
 
