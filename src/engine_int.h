@@ -108,6 +108,7 @@ struct secstate {
 	json_t *is;               /* its image stream, read by the preflight */
 	struct tag_view tag;      /* the tag <to>, as last read */
 	int tag_added;            /* this run added the tag */
+	int listed;               /* tag is from the list of the image streams read by the first import step */
 	char digest[80];          /* the image its new trigger resolves to */
 };
 

@@ -87,6 +87,15 @@ tag_step(struct engine *e)
 /* the import step: watch the image stream until tag <to> has an image for its generation */
 static void import_watch_start(struct engine *e);
 
+/* the digest the new trigger of section i resolves to, from its tag <to> (the Oracle
+ * system image is the one built, read by the preflight) */
+static void
+take_digest(struct engine *e, int i, const struct tag_view *tv)
+{
+	if (e->plan.db != DB_ORACLE || i != e->plan.sys)
+		strlcopy(e->secs[i].digest, tv->digest, sizeof(e->secs[i].digest));
+}
+
 static void
 import_failed(struct engine *e, const struct tag_view *tv)
 {
@@ -124,8 +133,7 @@ on_is_event(struct watch *wt, const char *type, const json_t *obj)
 	case TAG_IMPORTED:
 		import_stop_watch(e);
 		cur_state(e)->tag = tv;
-		if (e->plan.db != DB_ORACLE || e->plan.steps[e->step].section != e->plan.sys)
-			strlcopy(cur_state(e)->digest, tv.digest, sizeof(cur_state(e)->digest));
+		take_digest(e, e->plan.steps[e->step].section, &tv);
 		step_end(e, STEP_DONE, "imported %s", tv.reference);
 		return;
 	case TAG_FAILED:
@@ -181,18 +189,47 @@ import_watch_start(struct engine *e)
 	watch_start(&e->loop, wt, e->o->call_timeout_ms);
 }
 
+/* every section's tag from one list of the image streams: the imports that are over
+ * need no watch */
+static void
+imports_listed(struct batch *b)
+{
+	struct engine *e = b->e;
+	int i;
+
+	for (i = 0; i < e->plan.nsections; i++) {
+		struct secstate *ss = &e->secs[i];
+		const json_t *is = list_item(b->slots[0].doc, PLAN_IS(&e->plan, i));
+
+		if (!e->plan.sections[i].in_run || !e->plan.sections[i].present || !is ||
+		    tag_assess(is, e->plan.to, &ss->tag) < 0)
+			continue;
+		ss->listed = 1;
+		if (ss->tag.state == TAG_IMPORTED)
+			take_digest(e, i, &ss->tag);
+	}
+	import_step(e);
+}
+
 void
 import_step(struct engine *e)
 {
 	char what[96];
 	struct secstate *ss = cur_state(e);
 
-	if (!ss->tag_added && ss->tag.state == TAG_IMPORTED) {
-		step_end(e, STEP_SKIPPED, "imported %s", ss->tag.reference);
+	if (ss->tag.state == TAG_IMPORTED && (!ss->tag_added || ss->listed)) {
+		step_end(e, ss->tag_added ? STEP_DONE : STEP_SKIPPED, "imported %s", ss->tag.reference);
 		return;
 	}
-	if (!ss->tag_added && ss->tag.state == TAG_FAILED) {
+	if (ss->tag.state == TAG_FAILED && (!ss->tag_added || ss->listed)) {
 		import_failed(e, &ss->tag);
+		return;
+	}
+	if (!ss->listed) {
+		/* one list tells every import that is over since the tags were added */
+		batch_clear(&e->main);
+		cmd_get(batch_add(&e->main, READ_JSON), e->o->oc, e->ns, "imagestream", NULL);
+		batch_start(&e->main, imports_listed);
 		return;
 	}
 	snprintf(what, sizeof(what), "the import of %s:%s", cur_section(e)->imagestream, e->plan.to);
