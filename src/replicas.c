@@ -11,17 +11,17 @@ replicas_done(struct engine *e)
 	step_end(e, STEP_DONE, "replicas restored and ready");
 }
 
+/* docs[k]: the system dc list[k] */
 static void
-replicas_read(struct batch *b)
+replicas_decide(struct engine *e, const int list[], const json_t *const docs[], int n)
 {
-	struct engine *e = b->e;
-	int list[PLAN_MAX_DCS], n = system_dcs(e, list), k;
+	int k;
 
 	e->nqueue = 0;
 	e->dcset = 0;
 	for (k = 0; k < n; k++) {
 		int i = list[k];
-		const json_t *dc = b->slots[k].doc;
+		const json_t *dc = docs[k];
 		long rec = dc_recorded_replicas(dc);
 		const char *name = PLAN_DC_NAME(&e->plan, i);
 
@@ -44,10 +44,34 @@ replicas_read(struct batch *b)
 	queue_start(e, multi_wait, replicas_step);
 }
 
-/* read the system dcs, then scale back what scale-down recorded (also the read back) */
+static void
+replicas_read(struct batch *b)
+{
+	struct engine *e = b->e;
+	const json_t *docs[PLAN_MAX_DCS];
+	int list[PLAN_MAX_DCS], n = system_dcs(e, list), k;
+
+	for (k = 0; k < n; k++)
+		docs[k] = b->slots[k].doc;
+	replicas_decide(e, list, docs, n);
+}
+
+/* read the system dcs, then scale back what scale-down recorded (also the read back);
+ * when the preflight saw no record, nothing in the run made one: its reads decide */
 void
 replicas_step(struct engine *e)
 {
+	const json_t *docs[PLAN_MAX_DCS];
+	int list[PLAN_MAX_DCS], n = system_dcs(e, list), k, recorded = 0;
+
+	for (k = 0; k < n; k++) {
+		docs[k] = e->dcs[list[k]];
+		recorded |= dc_recorded_replicas(docs[k]) >= 0;
+	}
+	if (!recorded && e->attempts == 0) {
+		replicas_decide(e, list, docs, n);
+		return;
+	}
 	batch_clear(&e->main);
 	batch_add_system_dcs(&e->main);
 	batch_start(&e->main, replicas_read);
