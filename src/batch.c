@@ -271,6 +271,9 @@ on_read_done(struct proc_result *r, void *arg)
 			s->raw = xmalloc(r->outlen + 1);
 			memcpy(s->raw, r->out, r->outlen + 1);
 			s->rawlen = r->outlen;
+			/* checked: only the text is kept (a parsed document takes several times its size) */
+			json_decref(s->doc);
+			s->doc = NULL;
 		}
 	} else {
 		first_line(r->out, s->text, sizeof(s->text));
