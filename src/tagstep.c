@@ -208,6 +208,8 @@ imports_listed(struct batch *b)
 		if (ss->tag.state == TAG_IMPORTED)
 			take_digest(e, i, &ss->tag);
 	}
+	/* not in the list (gone since the preflight): its watch says so */
+	cur_state(e)->listed = 1;
 	import_step(e);
 }
 
