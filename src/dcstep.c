@@ -73,6 +73,10 @@ dc_decide(struct batch *b)
 		}
 		w->baseline = rv.latest;
 		w->expect_new = !match;
+		/* it runs the new image already and its rollout is over: once the trigger has
+		 * moved, no rollout can come, and nothing is left to wait for */
+		w->settled = need && match && rv.state == ROLLOUT_DONE;
+		w->rv = rv;
 		waiting++;
 		if (!need && match && rv.state == ROLLOUT_FAILED) {
 			if (!rollout_failed(w, &rv, 1))
@@ -184,7 +188,8 @@ pre_read(struct batch *b)
 	struct engine *e = b->e;
 	int k;
 
-	for (k = 0; k < b->nslots && k < MAXW; k++)
+	/* the full reads stay in the batch, for dc_decide */
+	for (k = 0; k < b->nslots && k < MAXW && !e->pre_full; k++)
 		e->pre_docs[k] = batch_take(b, k);
 	e->pre_state = 2;
 	if (e->pre_wanted) {
@@ -210,9 +215,18 @@ pre_start(struct engine *e, int next)
 	n = dc_step_width(e, next);
 	e->pre_state = 1;
 	e->pre_step = next;
-	batch_clear(&e->pre);
+	/* a dc that ran the new image at the preflight (a database image) gets no rollout:
+	 * its RCs and pods, read now, tell whether the one there is done */
+	e->pre_full = 0;
 	for (k = 0; k < n; k++)
-		batch_add_dc(&e->pre, e->plan.steps[next + k].dc);
+		e->pre_full |= dc_runs_new(e, e->plan.steps[next + k].dc, e->dcs[e->plan.steps[next + k].dc]);
+	batch_clear(&e->pre);
+	for (k = 0; k < n; k++) {
+		if (e->pre_full)
+			batch_add_rollout(&e->pre, e->plan.steps[next + k].dc);
+		else
+			batch_add_dc(&e->pre, e->plan.steps[next + k].dc);
+	}
 	batch_start(&e->pre, pre_read);
 }
 
@@ -225,6 +239,13 @@ dc_read_state(struct engine *e)
 	if (e->pre_state && e->pre_step == e->step && e->attempts == 0) {
 		if (e->pre_state == 1) {
 			e->pre_wanted = 1;
+			return;
+		}
+		if (e->pre_full) {
+			/* consumed: the documents stay in the batch until its next use */
+			e->pre_state = 0;
+			e->pre_full = 0;
+			dc_decide(&e->pre);
 			return;
 		}
 		dc_decide_quick(e, e->pre_docs);
@@ -251,6 +272,7 @@ dc_step(struct engine *e)
 		w->dc = e->plan.steps[w->step].dc;
 		w->done = 0;
 		w->retried = 0;
+		w->settled = 0;
 		memset(&w->rv, 0, sizeof(w->rv));
 		w->tstep = now_ms();
 		if (k > 0)

@@ -91,6 +91,7 @@ struct dcwait {
 	uint64_t floors[NKINDS];  /* each set's maxrv when the running list started */
 	int listing;              /* a list is running */
 	int list_only;            /* no new rollout expected: one list decides, watches only if it is not done */
+	int settled;              /* runs the new image and its rollout was done before the change: no wait */
 	unsigned gen, list_gen;   /* the wait's number, and that of the wait the running list is for */
 	struct watch *watches[NKINDS];
 	int wfails[NKINDS];       /* consecutive watches that ended badly */
@@ -128,6 +129,7 @@ struct engine {
 	int interrupted;          /* the signal that interrupted the run */
 	int changed;              /* a mutating command was started */
 	int plain_watch;          /* oc has no --output-watch-events: learnt from the first watch's answer */
+	int watch_known;          /* ... or it has: a watch with it delivered */
 	uint64_t t0, tstep;
 	unsigned rnd;             /* jitter */
 
@@ -143,6 +145,7 @@ struct engine {
 	int pre_state;            /* 0 none, 1 reading, 2 read */
 	int pre_step;             /* the step they are for */
 	int pre_wanted;           /* that step waits for them */
+	int pre_full;             /* they were read with their RCs and pods (slots 3k..3k+2 of pre) */
 	json_t *pre_docs[MAXW];
 
 	struct args queue[MAXQUEUE];  /* mutating commands, run one after another */
@@ -254,6 +257,10 @@ void batch_add_rollout(struct batch *b, int dc);
 
 /* a watch ended early or broke: 0 and the delay before starting it again, or -1 (stopped) */
 int64_t watch_ended(struct engine *e, struct watch *wt, struct proc_result *r, int *fails);
+/* the run knows whether oc has --output-watch-events (until then one watch at a time asks) */
+#define WATCH_KNOWN(e) ((e)->plain_watch || (e)->watch_known)
+/* it is known now: start the watches the waits left for then */
+void watch_capability_known(struct engine *e);
 /* stop following w's dc: watches, timers */
 void dcwait_end(struct dcwait *w);
 /* a failed rollout: 1 if a retry was queued (--retry-failed, earlier run), else stopped */

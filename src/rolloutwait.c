@@ -28,6 +28,7 @@ watch_ended(struct engine *e, struct watch *wt, struct proc_result *r, int *fail
 			report_info("this oc has no --output-watch-events (a client older than 4.3, such as oc 3.11's): "
 				    "waits read plain 'oc get -w' streams and confirm by listing that old pods are gone");
 		e->plain_watch = 1;
+		watch_capability_known(e);
 		return 0;
 	}
 	if ((k == OCE_NONE || r->timed_out) && !wt->bad[0] && (wt->events > 0 || wt->plain)) {
@@ -269,6 +270,11 @@ on_dc_event(struct watch *wt, const char *type, const json_t *obj)
 		;
 	if (k == NKINDS)
 		return;
+	if (!wt->plain && !w->e->watch_known) {
+		/* --output-watch-events works: the other watches can start */
+		w->e->watch_known = 1;
+		watch_capability_known(w->e);
+	}
 	changed = objset_event(&w->sets[k], type, obj);
 	if (wt->plain && k == K_POD && changed && objset_is_terminating(obj))
 		/* maybe its deletion, maybe not: a plain stream cannot tell */
@@ -296,7 +302,7 @@ on_restart(uv_timer_t *t)
 	if (!w->active || w->e->finished)
 		return;
 	for (k = 0; k < NKINDS; k++)
-		if (!w->watches[k]) {
+		if (!w->watches[k] && (k == K_DC || WATCH_KNOWN(w->e))) {
 			dcwait_watch(w, k);
 			any = 1;
 		}
@@ -365,10 +371,29 @@ dcwait_follow(struct dcwait *w)
 	int k;
 
 	w->list_only = 0;
+	/* until the run knows what oc can, the dc's watch alone asks (the lists follow the
+	 * RCs and pods meanwhile) */
 	for (k = 0; k < NKINDS; k++)
-		dcwait_watch(w, k);
+		if (k == K_DC || WATCH_KNOWN(w->e))
+			dcwait_watch(w, k);
 	dcwait_list(w, 0);
 	quiet_rearm(w);
+}
+
+void
+watch_capability_known(struct engine *e)
+{
+	int i, k;
+
+	for (i = 0; i < MAXW; i++) {
+		struct dcwait *w = &e->w[i];
+		int missing = 0;
+
+		for (k = 0; k < NKINDS; k++)
+			missing |= !w->watches[k];
+		if (w->e && w->active && !w->list_only && missing && !uv_is_active((uv_handle_t *)&w->restart[0]))
+			uv_timer_start(&w->restart[0], on_restart, 0, 0);
+	}
 }
 
 static void
@@ -459,7 +484,7 @@ void
 dc_waits_start(struct engine *e)
 {
 	char what[96];
-	int k;
+	int k, step, nw;
 
 	if (e->nw == 2)
 		snprintf(what, sizeof(what), "the rollouts of dc/%s and dc/%s", PLAN_DC_NAME(&e->plan, e->w[0].dc),
@@ -471,7 +496,16 @@ dc_waits_start(struct engine *e)
 		snprintf(what, sizeof(what), "the rollout of dc/%s", PLAN_DC_NAME(&e->plan, e->w[0].dc));
 	wait_begin(e, what);
 	for (k = 0; k < e->nw; k++)
-		if (!e->w[k].done)
+		if (!e->w[k].done && !e->w[k].settled)
 			dcwait_start(&e->w[k]);
 	pre_start(e, e->step + e->nw);
+	/* the settled ones end now; the last wait of the step to end moves the run on */
+	for (k = 0, step = e->step, nw = e->nw; k < nw && e->step == step && !e->finished; k++) {
+		struct dcwait *w = &e->w[k];
+
+		if (!w->done && w->settled)
+			dcwait_step_end(w, STEP_DONE, "already runs the new image: no new rollout needed; rollout #%ld "
+					"complete, %ld of %ld pods ready, old pods gone", w->rv.latest, w->rv.ready_new,
+					w->rv.desired);
+	}
 }

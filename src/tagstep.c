@@ -128,6 +128,8 @@ on_is_event(struct watch *wt, const char *type, const json_t *obj)
 
 	if (!e || e->finished || strcmp(type, "DELETED") == 0 || tag_assess(obj, e->plan.to, &tv) < 0)
 		return;
+	if (!wt->plain)
+		e->watch_known = 1;  /* --output-watch-events works */
 	e->attempts = 0;  /* a watch that delivers is healthy */
 	switch (tv.state) {
 	case TAG_IMPORTED:
