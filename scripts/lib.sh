@@ -3,7 +3,8 @@
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-say() { printf '==> %s\n' "$*" >&2; }
+# a heading, with the seconds since the script began
+say() { printf '==> [%ss] %s\n' "$SECONDS" "$*" >&2; }
 
 # Debian packages the build and the tests need
 packages=(gcc make cmake pkg-config libuv1-dev libjansson-dev python3 jq bats bats-assert bats-support parallel

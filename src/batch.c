@@ -114,14 +114,17 @@ hint_for(struct engine *e, const struct proc_result *r)
 static void on_slot_retry(uv_timer_t *t);
 
 void
-batch_init(struct engine *e, struct batch *b, void *ctx)
+batch_init(struct engine *e, struct batch *b, void *ctx, int cap)
 {
 	int i;
 
 	memset(b, 0, sizeof(*b));
 	b->e = e;
 	b->ctx = ctx;
-	for (i = 0; i < MAXSLOTS; i++) {
+	b->cap = cap;
+	b->slots = xmalloc((size_t)cap * sizeof(b->slots[0]));
+	memset(b->slots, 0, (size_t)cap * sizeof(b->slots[0]));
+	for (i = 0; i < cap; i++) {
 		uv_timer_init(&e->loop, &b->slots[i].retry);
 		b->slots[i].retry.data = &b->slots[i];
 	}
@@ -132,8 +135,17 @@ batch_close(struct batch *b)
 {
 	int i;
 
-	for (i = 0; i < MAXSLOTS; i++)
+	for (i = 0; i < b->cap; i++)
 		uv_close((uv_handle_t *)&b->slots[i].retry, NULL);
+}
+
+void
+batch_free(struct batch *b)
+{
+	batch_clear(b);
+	free(b->slots);
+	b->slots = NULL;
+	b->cap = 0;
 }
 
 void
@@ -157,7 +169,7 @@ batch_cancel(struct batch *b)
 {
 	int i;
 
-	for (i = 0; i < MAXSLOTS; i++)
+	for (i = 0; i < b->cap; i++)
 		uv_timer_stop(&b->slots[i].retry);
 }
 
@@ -165,8 +177,13 @@ batch_cancel(struct batch *b)
 struct args *
 batch_add(struct batch *b, int parse)
 {
-	struct slot *s = &b->slots[b->nslots++];
+	struct slot *s;
 
+	if (b->nslots == b->cap) {
+		fprintf(stderr, "3scale-upgrade: internal error: more than %d reads in one batch\n", b->cap);
+		abort();
+	}
+	s = &b->slots[b->nslots++];
 	s->b = b;
 	s->parse = parse;
 	s->doc = NULL;

@@ -1,13 +1,14 @@
-/* dcstep.c - the dc steps: read the dcs (ahead, while the step before waits), move the triggers, wait */
+/* dcstep.c - the dc steps: read the dc (ahead, while the step before waits), move its
+ * trigger, wait; with --parallel, the sections of a group side by side, each section's
+ * dcs one after another (a lane each, at most MAXW at once, the rest queued) */
 #include "engine_int.h"
 #include "assess.h"
+#include "ocerror.h"
 #include "report.h"
 #include "util.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* --- the dc steps: move the trigger, then wait for the rollout -------------------------- */
 
 void
 dc_triggers(const struct engine *e, int i, const json_t *dc, struct trigger_view *tv)
@@ -23,7 +24,7 @@ dc_runs_new(const struct engine *e, int i, const json_t *dc)
 	return dc_runs_digest(dc, e->plan.dcs[i].spec->containers, DC_DIGEST(e, i));
 }
 
-static void dc_read_state(struct engine *e);
+static void dcw_read(struct dcwait *w);
 
 /* 1 if the dc's image triggers still have to move (the old one there, or the new one
  * missing or on other containers) */
@@ -33,251 +34,404 @@ trigger_needs_change(const struct trigger_view *tv)
 	return tv->has_old || !tv->has_new || !tv->new_containers_ok;
 }
 
+/* --- w's changes, one after another ------------------------------------------------- */
+
+static void dcw_queue_step(struct dcwait *w);
+
+static void
+on_later(uv_timer_t *t)
+{
+	struct dcwait *w = t->data;
+
+	if (!w->e->finished)
+		dcw_read(w);
+}
+
+static void
+on_dcw_queued(struct proc_result *r, void *arg)
+{
+	struct dcwait *w = arg;
+	struct engine *e = w->e;
+	struct args *cmd = &w->q[w->qpos];
+	uint64_t delay = 0;
+
+	report_command_end(cmd, 1, oc_status(r), r->timed_out, r->elapsed_ms);
+	if (e->finished)
+		return;
+	switch (change_ended(e, cmd, r, 1, &w->attempts, &delay)) {
+	case CHANGE_OK:
+		w->qpos++;
+		dcw_queue_step(w);
+		return;
+	case CHANGE_READ_BACK:
+		/* read the dc back and decide again what is left to do */
+		w->nq = 0;
+		uv_timer_start(&w->later, on_later, delay, 0);
+		return;
+	case CHANGE_STOP:
+		stop(e, 1);
+		return;
+	}
+}
+
+static void
+dcw_queue_step(struct dcwait *w)
+{
+	struct engine *e = w->e;
+
+	if (w->qpos == w->nq) {
+		w->nq = 0;
+		dcwait_begin(w);
+		return;
+	}
+	report_command_start(&w->q[w->qpos]);
+	e->changed = 1;
+	proc_spawn(&e->loop, w->q[w->qpos].v, e->o->call_timeout_ms, on_dcw_queued, w);
+}
+
+/* run w's queued changes, then wait */
+static void
+dcw_queue_start(struct dcwait *w)
+{
+	w->qpos = 0;
+	dcw_queue_step(w);
+}
+
 /* queue the documented remove and add commands that the dc still needs */
 static void
-queue_trigger_changes(struct engine *e, int dc, const struct trigger_view *tv)
+queue_trigger_changes(struct dcwait *w, const struct trigger_view *tv)
 {
+	struct engine *e = w->e;
+
 	if (tv->has_old)
-		cmd_trigger(&e->queue[e->nqueue++], &e->plan, e->o->oc, e->ns, dc, 1);
+		cmd_trigger(&w->q[w->nq++], &e->plan, e->o->oc, e->ns, w->dc, 1);
 	if (!tv->has_new || !tv->new_containers_ok)
-		cmd_trigger(&e->queue[e->nqueue++], &e->plan, e->o->oc, e->ns, dc, 0);
+		cmd_trigger(&w->q[w->nq++], &e->plan, e->o->oc, e->ns, w->dc, 0);
 }
 
-/* decide what each dc of the step needs, from a fresh read */
+/* --- deciding ----------------------------------------------------------------------- */
+
+/* decide what the dc needs, from a fresh read of it (slot 0), its RCs and its pods */
 static void
-dc_decide(struct batch *b)
+dcw_decide(struct batch *b)
 {
+	struct dcwait *w = b->ctx;
 	struct engine *e = b->e;
-	int k, waiting = 0;
+	const json_t *dc = b->slots[0].doc;
+	struct trigger_view tv;
+	struct rollout_view rv;
+	char detail[400];
+	int match, need;
 
-	e->nqueue = 0;
-	for (k = 0; k < e->nw; k++) {
-		struct dcwait *w = &e->w[k];
-		int i = w->dc;
-		const json_t *dc = b->slots[3 * k].doc;
-		struct trigger_view tv;
-		struct rollout_view rv;
-		int match, need;
-
-		if (w->done)
-			continue;
-		dc_triggers(e, i, dc, &tv);
-		match = dc_runs_new(e, i, dc);
-		need = trigger_needs_change(&tv);
-		rollout_assess(dc, b->slots[3 * k + 1].doc, b->slots[3 * k + 2].doc, 0, 0, &rv);
-		if (!need && match && rv.state == ROLLOUT_DONE) {
-			/* leave the step end to the loop's end: it may advance the plan */
-			w->done = -1;
-			w->rv = rv;
-			continue;
-		}
-		w->baseline = rv.latest;
-		w->expect_new = !match;
-		/* it runs the new image already and its rollout is over: once the trigger has
-		 * moved, no rollout can come, and nothing is left to wait for */
-		w->settled = need && match && rv.state == ROLLOUT_DONE;
-		w->rv = rv;
-		waiting++;
-		if (!need && match && rv.state == ROLLOUT_FAILED) {
-			if (!rollout_failed(w, &rv, 1))
-				return;
-			continue;
-		}
-		queue_trigger_changes(e, i, &tv);
-	}
-	if (waiting) {
-		/* the skipped ones are recorded now; the step advances when the others end */
-		for (k = 0; k < e->nw; k++)
-			if (e->w[k].done == -1) {
-				e->w[k].done = 1;
-				record_step(e, e->w[k].step, STEP_SKIPPED, now_ms() - e->w[k].tstep,
-					    "trigger already on the new tag, runs the new image, rollout complete");
-			}
-		queue_start(e, dc_waits_start, dc_read_state);
-		return;
-	}
-	/* nothing to do for any of them */
-	for (k = 0; k < e->nw; k++) {
-		struct dcwait *w = &e->w[k];
-		char detail[400];
-
+	w->nq = 0;
+	dc_triggers(e, w->dc, dc, &tv);
+	match = dc_runs_new(e, w->dc, dc);
+	need = trigger_needs_change(&tv);
+	rollout_assess(dc, b->slots[1].doc, b->slots[2].doc, 0, 0, &rv);
+	w->rv = rv;
+	if (!need && match && rv.state == ROLLOUT_DONE) {
+		/* nothing to do */
 		w->done = 1;
 		snprintf(detail, sizeof(detail), "%strigger on %s:%s, runs %s, rollout #%ld complete",
-			 e->attempts > 0 ? "read back: " : "", DC_IS(e, w->dc), PLAN_DC_SECTION(&e->plan, w->dc)->new_tag,
-			 DC_DIGEST(e, w->dc), w->rv.latest);
-		record_step(e, w->step, e->attempts > 0 ? STEP_DONE : STEP_SKIPPED, now_ms() - w->tstep, detail);
-	}
-	e->step += e->nw;
-	step_next(e);
-}
-
-/* the dcs read alone (docs[k] for e->w[k]): when each still has a trigger to move, that
- * is all it takes; else read their RCs and pods too, to judge the rollout that is there */
-static void
-dc_decide_quick(struct engine *e, json_t *const docs[])
-{
-	int k;
-
-	for (k = 0; k < e->nw; k++) {
-		struct trigger_view tv;
-
-		dc_triggers(e, e->w[k].dc, docs[k], &tv);
-		if (!trigger_needs_change(&tv))
-			break;
-	}
-	if (k < e->nw) {
-		batch_clear(&e->main);
-		for (k = 0; k < e->nw; k++)
-			batch_add_rollout(&e->main, e->w[k].dc);
-		batch_start(&e->main, dc_decide);
+			 w->attempts > 0 ? "read back: " : "", DC_IS(e, w->dc), PLAN_DC_SECTION(&e->plan, w->dc)->new_tag,
+			 DC_DIGEST(e, w->dc), rv.latest);
+		record_step(e, w->step, w->attempts > 0 ? STEP_DONE : STEP_SKIPPED, now_ms() - w->tstep, detail);
+		dc_step_over(w);
 		return;
 	}
-	e->nqueue = 0;
-	for (k = 0; k < e->nw; k++) {
-		struct dcwait *w = &e->w[k];
-		const json_t *dc = docs[k];
-		struct trigger_view tv;
-
-		dc_triggers(e, w->dc, dc, &tv);
-		w->baseline = (long)json_integer_value(json_object_get(json_object_get(dc, "status"), "latestVersion"));
-		w->expect_new = !dc_runs_new(e, w->dc, dc);
-		queue_trigger_changes(e, w->dc, &tv);
+	w->baseline = rv.latest;
+	w->expect_new = !match;
+	/* it runs the new image already and its rollout is over: once the trigger has
+	 * moved, no rollout can come, and nothing is left to wait for */
+	w->settled = need && match && rv.state == ROLLOUT_DONE;
+	if (!need && match && rv.state == ROLLOUT_FAILED) {
+		if (!rollout_failed(w, &rv, 1))
+			return;
+	} else {
+		queue_trigger_changes(w, &tv);
 	}
-	queue_start(e, dc_waits_start, dc_read_state);
+	dcw_queue_start(w);
+}
+
+/* the dc read alone: when it still has a trigger to move, that is all it takes; else
+ * read its RCs and pods too, to judge the rollout that is there */
+static void
+dcw_decide_quick(struct dcwait *w, const json_t *dc)
+{
+	struct engine *e = w->e;
+	struct trigger_view tv;
+
+	dc_triggers(e, w->dc, dc, &tv);
+	if (!trigger_needs_change(&tv)) {
+		batch_clear(&w->rd);
+		batch_add_rollout(&w->rd, w->dc);
+		batch_start(&w->rd, dcw_decide);
+		return;
+	}
+	w->nq = 0;
+	w->baseline = (long)json_integer_value(json_object_get(json_object_get(dc, "status"), "latestVersion"));
+	w->expect_new = !dc_runs_new(e, w->dc, dc);
+	queue_trigger_changes(w, &tv);
+	dcw_queue_start(w);
 }
 
 static void
-dc_decide_read(struct batch *b)
+dcw_decide_read(struct batch *b)
 {
-	json_t *docs[MAXW] = { NULL };
-	int k;
+	struct dcwait *w = b->ctx;
+	json_t *dc = batch_take(b, 0);
 
-	for (k = 0; k < b->nslots && k < MAXW; k++)
-		docs[k] = b->slots[k].doc;
-	dc_decide_quick(b->e, docs);
+	dcw_decide_quick(w, dc);
+	json_decref(dc);
 }
 
-/* the dcs a dc step starting at index moves together: 1, or its group (--parallel) */
-static int
-dc_step_width(const struct engine *e, int index)
-{
-	int group = e->plan.steps[index].group, n = 1;
-
-	while (group && n < MAXW && index + n < e->plan.nsteps && e->plan.steps[index + n].kind == STEP_DC &&
-	       e->plan.steps[index + n].group == group)
-		n++;
-	return n;
-}
+/* --- reading ahead -------------------------------------------------------------------- */
 
 void
-pre_clear(struct engine *e)
+pre_clear(struct dcwait *w)
 {
-	int k;
-
-	for (k = 0; k < MAXW; k++) {
-		json_decref(e->pre_docs[k]);
-		e->pre_docs[k] = NULL;
+	w->pre_wanted = 0;
+	if (w->pre_state == 1) {
+		/* still reading: what it reads is for no step */
+		w->pre_step = -1;
+		return;
 	}
-	e->pre_state = 0;
-	e->pre_wanted = 0;
+	batch_clear(&w->pre);
+	w->pre_state = 0;
+	w->pre_full = 0;
 }
 
 static void
 pre_read(struct batch *b)
 {
-	struct engine *e = b->e;
-	int k;
+	struct dcwait *w = b->ctx;
 
-	/* the full reads stay in the batch, for dc_decide */
-	for (k = 0; k < b->nslots && k < MAXW && !e->pre_full; k++)
-		e->pre_docs[k] = batch_take(b, k);
-	e->pre_state = 2;
-	if (e->pre_wanted) {
-		e->pre_wanted = 0;
-		dc_read_state(e);
+	w->pre_state = 2;
+	if (w->pre_wanted) {
+		w->pre_wanted = 0;
+		dcw_read(w);
 	}
 }
 
+/* read the dc of step index into w's read-ahead (a database image with its RCs and pods) */
+static void
+pre_read_start(struct dcwait *w, int index)
+{
+	struct engine *e = w->e;
+	int dc = e->plan.steps[index].dc;
+
+	if (w->pre_state == 1)
+		return;
+	pre_clear(w);
+	w->pre_state = 1;
+	w->pre_step = index;
+	/* a dc that ran the new image at the preflight (a database image) gets no rollout:
+	 * its RCs and pods, read now, tell whether the one there is done */
+	w->pre_full = dc_runs_new(e, dc, e->dcs[dc]);
+	if (w->pre_full)
+		batch_add_rollout(&w->pre, dc);
+	else
+		batch_add_dc(&w->pre, dc);
+	batch_start(&w->pre, pre_read);
+}
+
+/* the sections of the group that begins at index, in the order of their first step,
+ * into secs; how many */
+static int
+group_sections(const struct engine *e, int index, int secs[PLAN_MAX_SECTIONS], int firsts[PLAN_MAX_SECTIONS])
+{
+	int group = e->plan.steps[index].group, i, k, n = 0;
+
+	for (i = index; i < e->plan.nsteps && e->plan.steps[i].kind == STEP_DC && e->plan.steps[i].group == group; i++) {
+		for (k = 0; k < n && secs[k] != e->plan.steps[i].section; k++)
+			;
+		if (k == n && n < PLAN_MAX_SECTIONS) {
+			secs[n] = e->plan.steps[i].section;
+			firsts[n++] = i;
+		}
+	}
+	return n;
+}
+
 /*
- * While a dc waits for its rollout (or the image for its import), read the dcs of the
- * next dc step (next is its index): nothing of ours
- * changes them meanwhile, and the next step then starts with its first change. (A
- * change by someone else in between is caught by the wait, which also requires the
- * dc's pod template to run the new image.)
+ * While a dc waits for its rollout (or an image for its import), read the dc of the next
+ * dc step (next is its index; of a group, the first dc of each of its first MAXW
+ * sections): nothing of ours changes it meanwhile, and that step then starts with its
+ * first change. (A change by someone else in between is caught by the wait, which also
+ * requires the dc's pod template to run the new image.)
  */
 void
 pre_start(struct engine *e, int next)
 {
-	int k, n;
+	int secs[PLAN_MAX_SECTIONS], firsts[PLAN_MAX_SECTIONS], k, n;
 
-	if (e->pre_state || next >= e->plan.nsteps || e->plan.steps[next].kind != STEP_DC)
+	if (next >= e->plan.nsteps || e->plan.steps[next].kind != STEP_DC)
 		return;
-	n = dc_step_width(e, next);
-	e->pre_state = 1;
-	e->pre_step = next;
-	/* a dc that ran the new image at the preflight (a database image) gets no rollout:
-	 * its RCs and pods, read now, tell whether the one there is done */
-	e->pre_full = 0;
-	for (k = 0; k < n; k++)
-		e->pre_full |= dc_runs_new(e, e->plan.steps[next + k].dc, e->dcs[e->plan.steps[next + k].dc]);
-	batch_clear(&e->pre);
-	for (k = 0; k < n; k++) {
-		if (e->pre_full)
-			batch_add_rollout(&e->pre, e->plan.steps[next + k].dc);
-		else
-			batch_add_dc(&e->pre, e->plan.steps[next + k].dc);
+	if (!e->plan.steps[next].group) {
+		pre_read_start(&e->w[0], next);
+		return;
 	}
-	batch_start(&e->pre, pre_read);
+	n = group_sections(e, next, secs, firsts);
+	for (k = 0; k < n && k < MAXW; k++)
+		pre_read_start(&e->w[k], firsts[k]);
 }
 
-/* read the step's dcs; also how a failed change is read back */
+/* read w's dc (or take what was read ahead); also how a failed change is read back */
 static void
-dc_read_state(struct engine *e)
+dcw_read(struct dcwait *w)
 {
-	int k;
-
-	if (e->pre_state && e->pre_step == e->step && e->attempts == 0) {
-		if (e->pre_state == 1) {
-			e->pre_wanted = 1;
+	if (w->pre_state && w->pre_step == w->step && w->attempts == 0) {
+		if (w->pre_state == 1) {
+			w->pre_wanted = 1;
 			return;
 		}
-		if (e->pre_full) {
+		if (w->pre_full) {
 			/* consumed: the documents stay in the batch until its next use */
-			e->pre_state = 0;
-			e->pre_full = 0;
-			dc_decide(&e->pre);
+			w->pre_state = 0;
+			w->pre_full = 0;
+			dcw_decide(&w->pre);
 			return;
 		}
-		dc_decide_quick(e, e->pre_docs);
-		pre_clear(e);
+		{
+			json_t *dc = batch_take(&w->pre, 0);
+
+			pre_clear(w);
+			dcw_decide_quick(w, dc);
+			json_decref(dc);
+		}
 		return;
 	}
-	pre_clear(e);
-	batch_clear(&e->main);
-	for (k = 0; k < e->nw; k++)
-		batch_add_dc(&e->main, e->w[k].dc);
-	batch_start(&e->main, dc_decide_read);
+	pre_clear(w);
+	batch_clear(&w->rd);
+	batch_add_dc(&w->rd, w->dc);
+	batch_start(&w->rd, dcw_decide_read);
+}
+
+/* --- the steps ------------------------------------------------------------------------- */
+
+/* w takes step index: decide, change, wait */
+static void
+dcw_step_start(struct dcwait *w, int index, int report_start)
+{
+	w->step = index;
+	w->dc = w->e->plan.steps[index].dc;
+	w->done = 0;
+	w->retried = 0;
+	w->settled = 0;
+	w->attempts = 0;
+	w->nq = 0;
+	w->waiting_for[0] = '\0';
+	memset(&w->rv, 0, sizeof(w->rv));
+	w->tstep = now_ms();
+	if (report_start)
+		report_step_start(&w->e->plan, index);
+	dcw_read(w);
+}
+
+/* the next step of w's lane after step index: its section's next dc step in the group */
+static int
+lane_next(const struct engine *e, const struct dcwait *w, int index)
+{
+	int i;
+
+	for (i = index + 1; i < e->group_end; i++)
+		if (e->plan.steps[i].section == w->lane)
+			return i;
+	return -1;
+}
+
+/* a section of the group no lane has taken yet: the index of its first step, or -1 */
+static int
+lane_queued(const struct engine *e)
+{
+	int i;
+
+	for (i = e->step; i < e->group_end; i++)
+		if (!(e->lanes_taken & (1u << e->plan.steps[i].section)))
+			return i;
+	return -1;
+}
+
+/* the step after w's: its lane's next (none: -1) */
+void
+dc_read_ahead(struct dcwait *w)
+{
+	struct engine *e = w->e;
+	int next;
+
+	if (w->lane < 0) {
+		pre_start(e, w->step + 1);
+		return;
+	}
+	next = lane_next(e, w, w->step);
+	if (next >= 0)
+		pre_read_start(w, next);
+}
+
+void
+dc_step_over(struct dcwait *w)
+{
+	struct engine *e = w->e;
+	int next;
+
+	if (e->finished)
+		return;
+	if (w->lane < 0) {
+		e->step++;
+		step_next(e);
+		return;
+	}
+	next = lane_next(e, w, w->step);
+	if (next >= 0) {
+		dcw_step_start(w, next, 1);
+		return;
+	}
+	/* its section is done: the next section waiting for a lane, if any */
+	next = lane_queued(e);
+	if (next >= 0) {
+		w->lane = e->plan.steps[next].section;
+		e->lanes_taken |= 1u << w->lane;
+		dcw_step_start(w, next, 1);
+		return;
+	}
+	if (--e->lanes_busy > 0)
+		return;
+	for (next = 0; next < e->nw; next++)
+		e->w[next].lane = -1;
+	e->step = e->group_end;
+	step_next(e);
+}
+
+/* the group of dc steps that begins at e->step: a lane per section, at most MAXW */
+static void
+group_start(struct engine *e)
+{
+	int secs[PLAN_MAX_SECTIONS], firsts[PLAN_MAX_SECTIONS], k, n, group = e->plan.steps[e->step].group;
+
+	for (e->group_end = e->step; e->group_end < e->plan.nsteps && e->plan.steps[e->group_end].kind == STEP_DC &&
+	     e->plan.steps[e->group_end].group == group; e->group_end++)
+		;
+	n = group_sections(e, e->step, secs, firsts);
+	e->nw = n < MAXW ? n : MAXW;
+	e->lanes_busy = e->nw;
+	e->lanes_taken = 0;
+	for (k = 0; k < e->nw; k++) {
+		e->w[k].lane = secs[k];
+		e->lanes_taken |= 1u << secs[k];
+	}
+	/* the first lane's first step is e->step, whose start step_next reported */
+	for (k = 0; k < e->nw && !e->finished; k++)
+		dcw_step_start(&e->w[k], firsts[k], k > 0);
 }
 
 void
 dc_step(struct engine *e)
 {
-	int k;
-
-	e->nw = dc_step_width(e, e->step);
-	for (k = 0; k < e->nw; k++) {
-		struct dcwait *w = &e->w[k];
-
-		w->step = e->step + k;
-		w->dc = e->plan.steps[w->step].dc;
-		w->done = 0;
-		w->retried = 0;
-		w->settled = 0;
-		memset(&w->rv, 0, sizeof(w->rv));
-		w->tstep = now_ms();
-		if (k > 0)
-			report_step_start(&e->plan, w->step);
+	if (e->plan.steps[e->step].group) {
+		group_start(e);
+		return;
 	}
-	e->attempts = 0;
-	dc_read_state(e);
+	e->nw = 1;
+	e->w[0].lane = -1;
+	dcw_step_start(&e->w[0], e->step, 0);
 }

@@ -92,10 +92,13 @@ finish(struct engine *e, int status)
 	uv_timer_stop(&e->timer);
 	uv_timer_stop(&e->deadline);
 	batch_cancel(&e->main);
-	batch_cancel(&e->pre);
 	for (i = 0; i < MAXW; i++) {
+		batch_cancel(&e->w[i].rd);
 		batch_cancel(&e->w[i].b);
+		batch_cancel(&e->w[i].pre);
 		dcwait_end(&e->w[i]);
+		uv_timer_stop(&e->w[i].later);
+		uv_timer_stop(&e->w[i].deadline);
 	}
 	if (e->iswatch) {
 		e->iswatch->data = NULL;
@@ -133,40 +136,55 @@ stop(struct engine *e, int status)
 
 static void queue_step(struct engine *e);
 
+enum change_result
+change_ended(struct engine *e, const struct args *cmd, const struct proc_result *r, int can_redo, int *attempts,
+	     uint64_t *delay)
+{
+	char msg[1536], d[32];
+	enum oc_error k = oc_error_classify(r->spawn_error, r->exit_status, r->term_signal, r->timed_out, r->err);
+
+	if (k == OCE_NONE)
+		return CHANGE_OK;
+	oc_failed(e, cmd, r, msg, sizeof(msg));
+	/*
+	 * Never repeat a change blindly: it may have taken effect (a timeout after the
+	 * server applied it). Read the state back and decide again what is left to do.
+	 */
+	if ((k == OCE_TRANSIENT || k == OCE_CONFLICT) && can_redo && ++*attempts < CHANGE_ATTEMPTS) {
+		*delay = backoff_ms(*attempts + 1, 500, READ_RETRY_CAP_MS, jitter(e));
+		report_warning("%s; reading the state back in %s before deciding what is left to do "
+			       "(attempt %d of %d)", msg, fmt_duration(*delay, d, sizeof(d)), *attempts + 1,
+			       CHANGE_ATTEMPTS);
+		return CHANGE_READ_BACK;
+	}
+	report_error("%s", msg);
+	hint_for(e, r);
+	return CHANGE_STOP;
+}
+
 static void
 on_queued_done(struct proc_result *r, void *arg)
 {
 	struct engine *e = arg;
 	struct args *cmd = &e->queue[e->qpos];
-	char msg[1536], d[32];
-	enum oc_error k = oc_error_classify(r->spawn_error, r->exit_status, r->term_signal, r->timed_out, r->err);
+	uint64_t delay = 0;
 
 	report_command_end(cmd, 1, oc_status(r), r->timed_out, r->elapsed_ms);
 	if (e->finished)
 		return;
-	if (k != OCE_NONE) {
-		oc_failed(e, cmd, r, msg, sizeof(msg));
-		/*
-		 * Never repeat a change blindly: it may have taken effect (a timeout after the
-		 * server applied it). Read the state back and decide again what is left to do.
-		 */
-		if ((k == OCE_TRANSIENT || k == OCE_CONFLICT) && e->redo && ++e->attempts < CHANGE_ATTEMPTS) {
-			uint64_t delay = backoff_ms(e->attempts + 1, 500, READ_RETRY_CAP_MS, jitter(e));
-
-			report_warning("%s; reading the state back in %s before deciding what is left to do "
-				       "(attempt %d of %d)", msg, fmt_duration(delay, d, sizeof(d)), e->attempts + 1,
-				       CHANGE_ATTEMPTS);
-			e->nqueue = 0;
-			schedule(e, delay, e->redo);
-			return;
-		}
-		report_error("%s", msg);
-		hint_for(e, r);
+	switch (change_ended(e, cmd, r, e->redo != NULL, &e->attempts, &delay)) {
+	case CHANGE_OK:
+		e->qpos++;
+		queue_step(e);
+		return;
+	case CHANGE_READ_BACK:
+		e->nqueue = 0;
+		schedule(e, delay, e->redo);
+		return;
+	case CHANGE_STOP:
 		stop(e, 1);
 		return;
 	}
-	e->qpos++;
-	queue_step(e);
 }
 
 static void
@@ -215,26 +233,12 @@ static void
 on_deadline(uv_timer_t *t)
 {
 	struct engine *e = t->data;
-	char d[32], list[1024] = "";
-	int k;
+	char d[32];
 
 	if (e->finished)
 		return;
-	if (e->nw > 1) {
-		/* a group (--parallel): the dcs still waited for, each with what it waits for */
-		for (k = 0; k < e->nw; k++) {
-			size_t len = strlen(list);
-
-			if (!e->w[k].done)
-				snprintf(list + len, sizeof(list) - len, "%sdc/%s (%s)", len ? "; " : "",
-					 PLAN_DC_NAME(&e->plan, e->w[k].dc),
-					 e->w[k].rv.waiting[0] ? e->w[k].rv.waiting : "no progress seen");
-		}
-		report_error("timed out after %s waiting for the rollouts of %s", fmt_duration(e->o->timeout_ms, d, sizeof(d)),
-			     list);
-	} else
-		report_error("timed out after %s waiting for %s: %s", fmt_duration(e->o->timeout_ms, d, sizeof(d)),
-			     e->wait_what, e->waiting_for[0] ? e->waiting_for : "no progress seen");
+	report_error("timed out after %s waiting for %s: %s", fmt_duration(e->o->timeout_ms, d, sizeof(d)),
+		     e->wait_what, e->waiting_for[0] ? e->waiting_for : "no progress seen");
 	report_hint("what was applied stays applied and the cluster may still finish it; re-running continues "
 		    "the wait (a longer --timeout gives it more time)");
 	stop(e, 4);
@@ -395,7 +399,7 @@ begin(struct engine *e)
 		/* everything is known: no cluster needed */
 		plan_build(&e->plan, e->from, e->o->to, e->o->database, e->o->only, e->o->skip, NULL, NULL);
 		if (e->o->parallel)
-			plan_parallel(&e->plan, MAXW);
+			plan_parallel(&e->plan);
 		report_plan(&e->plan, e->o->oc, e->ns, 0);
 		if (report_json())
 			summary(e, "plan", 0);
@@ -452,20 +456,24 @@ engine_run(const struct options *o)
 	uv_signal_init(&e->loop, &e->sigint);
 	uv_signal_init(&e->loop, &e->sigterm);
 	e->timer.data = e->deadline.data = e->sigint.data = e->sigterm.data = e;
-	batch_init(e, &e->main, NULL);
-	batch_init(e, &e->pre, NULL);
+	batch_init(e, &e->main, NULL, MAXSLOTS);
 	for (i = 0; i < MAXW; i++) {
 		struct dcwait *w = &e->w[i];
 
 		w->e = e;
-		batch_init(e, &w->b, w);
+		w->lane = -1;
+		batch_init(e, &w->rd, w, DCSLOTS);
+		batch_init(e, &w->b, w, DCSLOTS);
+		batch_init(e, &w->pre, w, DCSLOTS);
 		w->b.fail = dcwait_list_failed;
 		for (k = 0; k < NKINDS; k++)
 			objset_init(&w->sets[k]);
 		uv_timer_init(&e->loop, &w->restart[0]);
 		uv_timer_init(&e->loop, &w->quiet);
 		uv_timer_init(&e->loop, &w->gone);
-		w->restart[0].data = w->quiet.data = w->gone.data = w;
+		uv_timer_init(&e->loop, &w->later);
+		uv_timer_init(&e->loop, &w->deadline);
+		w->restart[0].data = w->quiet.data = w->gone.data = w->later.data = w->deadline.data = w;
 		w->gone_ms = GONE_BASE_MS;
 	}
 
@@ -487,21 +495,25 @@ engine_run(const struct options *o)
 	uv_close((uv_handle_t *)&e->sigint, NULL);
 	uv_close((uv_handle_t *)&e->sigterm, NULL);
 	batch_close(&e->main);
-	batch_close(&e->pre);
 	for (i = 0; i < MAXW; i++) {
+		batch_close(&e->w[i].rd);
 		batch_close(&e->w[i].b);
+		batch_close(&e->w[i].pre);
 		uv_close((uv_handle_t *)&e->w[i].restart[0], NULL);
 		uv_close((uv_handle_t *)&e->w[i].quiet, NULL);
 		uv_close((uv_handle_t *)&e->w[i].gone, NULL);
+		uv_close((uv_handle_t *)&e->w[i].later, NULL);
+		uv_close((uv_handle_t *)&e->w[i].deadline, NULL);
 	}
 	uv_run(&e->loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&e->loop) != 0)
 		fprintf(stderr, "3scale-upgrade: internal error: handles left open at exit\n");
-	batch_clear(&e->main);
-	batch_clear(&e->pre);
-	pre_clear(e);
+	batch_free(&e->main);
 	for (i = 0; i < MAXW; i++) {
-		batch_clear(&e->w[i].b);
+		pre_clear(&e->w[i]);
+		batch_free(&e->w[i].pre);
+		batch_free(&e->w[i].rd);
+		batch_free(&e->w[i].b);
 		for (k = 0; k < NKINDS; k++)
 			objset_free(&e->w[i].sets[k]);
 	}

@@ -21,9 +21,11 @@
 #include "watch.h"
 
 #define POLL_MS 500                 /* between two reads of a polled wait (scale-down, replicas) */
-#define MAXSLOTS 48                 /* reads of one batch: status reads two per dc */
-#define MAXQUEUE 16                /* mutating commands of one step: a remove and an add per dc */
-#define MAXW 8                     /* dcs that roll out together (--parallel) */
+#define MAXSLOTS 48                 /* reads of the main batch: status reads two per dc */
+#define DCSLOTS 3                   /* reads of a dc wait's batches: the dc, its RCs, its pods */
+#define MAXQUEUE 16                /* mutating commands of one step */
+#define MAXW 8                     /* sections whose dcs roll out side by side (--parallel) */
+#define DCQ 3                      /* a dc step's changes: a trigger's remove and add, or a retry */
 #define READ_RETRY_BASE_MS 250      /* first delay before a failed read runs again */
 #define READ_RETRY_CAP_MS 8000      /* the longest delay between two tries */
 #define READ_RETRY_BUDGET_MS 60000  /* a read is not tried again after this since its first try */
@@ -68,8 +70,8 @@ struct slot {
 struct batch {
 	struct engine *e;
 	void *ctx;
-	struct slot slots[MAXSLOTS];
-	int nslots, pending, failed;
+	struct slot *slots;        /* cap of them */
+	int cap, nslots, pending, failed;
 	batch_fn next, fail;
 };
 
@@ -86,7 +88,20 @@ struct dcwait {
 	int expect_new;           /* a new rollout is expected */
 	int retried;              /* --retry-failed used */
 	uint64_t tstep;           /* when its step started */
-	struct batch b;           /* decision read, confirming list, re-lists */
+	int lane;                 /* --parallel: the section whose dcs it moves, one after another; -1: one step */
+	struct args q[DCQ];       /* the step's changes, run one after another */
+	int nq, qpos;
+	int attempts;             /* tries of the step's changes */
+	uv_timer_t later;         /* the delay before reading the dc back after a failed change */
+	uv_timer_t deadline;      /* --timeout of the wait */
+	char waiting_for[256];    /* what the wait waited for at the last read */
+	struct batch pre;         /* the dc of its next step, read while this one waits */
+	int pre_state;            /* 0 none, 1 reading, 2 read */
+	int pre_step;             /* the step it is for */
+	int pre_wanted;           /* that step waits for it */
+	int pre_full;             /* read with its RCs and pods (slots 0-2 of pre): a database image */
+	struct batch rd;          /* the reads its step decides from */
+	struct batch b;           /* the wait's lists */
 	struct objset sets[NKINDS];
 	uint64_t floors[NKINDS];  /* each set's maxrv when the running list started */
 	int listing;              /* a list is running */
@@ -141,12 +156,6 @@ struct engine {
 	char waiting_for[256];    /* what it waited for at the last read */
 
 	struct batch main;        /* the reads of the current step */
-	struct batch pre;         /* the next dc step's dcs, read while this one waits */
-	int pre_state;            /* 0 none, 1 reading, 2 read */
-	int pre_step;             /* the step they are for */
-	int pre_wanted;           /* that step waits for them */
-	int pre_full;             /* they were read with their RCs and pods (slots 3k..3k+2 of pre) */
-	json_t *pre_docs[MAXW];
 
 	struct args queue[MAXQUEUE];  /* mutating commands, run one after another */
 	int nqueue, qpos;
@@ -172,8 +181,11 @@ struct engine {
 	int step, ndone, nskipped, nabsent;
 	/* "tag/amp-system, import/amp-system, ..." for the summary: done, already done, not there */
 	char done_ids[2048], skipped_ids[2048], absent_ids[512];
-	struct dcwait w[MAXW];    /* dc steps: one, or a group with --parallel */
-	int nw;                   /* dc waits in the current step */
+	struct dcwait w[MAXW];    /* dc steps: one, or with --parallel one per section of the group */
+	int nw;                   /* dc waits in use: 1, or the group's lanes */
+	int group_end;            /* --parallel: the index of the step after the group */
+	int lanes_busy;           /* lanes of the group with a step under way */
+	unsigned lanes_taken;     /* sections of the group a lane took (1 << section) */
 	struct watch *iswatch;    /* the import wait's watch of the image stream */
 	unsigned dcset;           /* dcs a multi-dc wait is about */
 	cont_fn multi_next;
@@ -188,6 +200,13 @@ struct engine {
 int system_dcs(const struct engine *e, int list[PLAN_MAX_DCS]);
 
 /* --- engine.c: the run ------------------------------------------------------------- */
+
+/* what to do after a mutating command ended */
+enum change_result { CHANGE_OK, CHANGE_READ_BACK, CHANGE_STOP };
+/* judge cmd's end: CHANGE_READ_BACK (said, *delay set) when it may have passed and
+ * ++*attempts allows another try, CHANGE_STOP (said) on any other failure */
+enum change_result change_ended(struct engine *e, const struct args *cmd, const struct proc_result *r,
+				int can_redo, int *attempts, uint64_t *delay);
 
 /* the next random number for the jitter of retries */
 uint32_t jitter(struct engine *e);
@@ -230,10 +249,12 @@ int64_t oc_status(const struct proc_result *r);
 int oc_failed(const struct engine *e, const struct args *cmd, const struct proc_result *r, char *msg, size_t n);
 /* a hint for a failed oc command, from what it printed */
 void hint_for(struct engine *e, const struct proc_result *r);
-/* set up b (its retry timers) for e; ctx is the owner's */
-void batch_init(struct engine *e, struct batch *b, void *ctx);
+/* set up b for at most cap reads (their retry timers) for e; ctx is the owner's */
+void batch_init(struct engine *e, struct batch *b, void *ctx, int cap);
 /* close b's timers */
 void batch_close(struct batch *b);
+/* after the timers closed: drop b's reads and free it */
+void batch_free(struct batch *b);
 /* empty b: drop its reads and their documents */
 void batch_clear(struct batch *b);
 /* the run ends: no read of this batch runs again */
@@ -263,12 +284,12 @@ int64_t watch_ended(struct engine *e, struct watch *wt, struct proc_result *r, i
 void watch_capability_known(struct engine *e);
 /* stop following w's dc: watches, timers */
 void dcwait_end(struct dcwait *w);
+/* w's changes are made: arm its deadline and wait for its rollout */
+void dcwait_begin(struct dcwait *w);
 /* a failed rollout: 1 if a retry was queued (--retry-failed, earlier run), else stopped */
 int rollout_failed(struct dcwait *w, const struct rollout_view *rv, int earlier);
 /* a dcwait's batch failed: stop */
 void dcwait_list_failed(struct batch *b);
-/* the changes are made: start the waits of the current step's dcs */
-void dc_waits_start(struct engine *e);
 
 /* --- backup.c, tagstep.c, release.c, confirm.c, replicas.c: the other steps -------------------------------------------------- */
 
@@ -299,12 +320,17 @@ void replicas_step(struct engine *e);
 void dc_triggers(const struct engine *e, int i, const json_t *dc, struct trigger_view *tv);
 /* 1 if document dc of dc number i runs its section's new image in every listed container */
 int dc_runs_new(const struct engine *e, int i, const json_t *dc);
-/* forget the next dc step's dcs read ahead */
-void pre_clear(struct engine *e);
-/* while this step waits, read the dcs of the next dc step (next is its index) */
+/* forget what w read ahead */
+void pre_clear(struct dcwait *w);
+/* while this step waits, read the dcs of the step at index next, if it is a dc step (of
+ * a group: the first dc of each of its sections) */
 void pre_start(struct engine *e, int next);
-/* the dc step at e->step (and the next with --parallel): decide, change, wait */
+/* the dc step at e->step (with --parallel, its group): decide, change, wait */
 void dc_step(struct engine *e);
+/* w's step ended: its lane's next step, or the run's */
+void dc_step_over(struct dcwait *w);
+/* w's wait began: read the dc of the step after it */
+void dc_read_ahead(struct dcwait *w);
 
 /* --- scaledown.c ------------------------------------------------------------------------ */
 

@@ -47,10 +47,10 @@ side_step(const struct plan *p, const struct step *s)
 }
 
 void
-plan_parallel(struct plan *p, int width)
+plan_parallel(struct plan *p)
 {
 	struct step order[PLAN_MAX_STEPS];
-	int a, b, i, s, wave, n = 0, group = 0, left = 1;
+	int a, b, i, n = 0;
 
 	for (a = 0; a < p->nsteps && !side_step(p, &p->steps[a]); a++)
 		;
@@ -59,27 +59,11 @@ plan_parallel(struct plan *p, int width)
 	for (i = a; i < b; i++)
 		if (p->steps[i].kind == STEP_ABSENT)
 			order[n++] = p->steps[i];
-	for (wave = 0; left; wave++) {
-		int in_group = width;  /* a new wave begins a new group */
-
-		left = 0;
-		for (s = 0; s < p->nsections; s++) {
-			int k = 0;
-
-			for (i = a; i < b; i++) {
-				if (p->steps[i].kind != STEP_DC || p->steps[i].section != s || k++ != wave)
-					continue;
-				if (in_group == width) {
-					group++;
-					in_group = 0;
-				}
-				order[n] = p->steps[i];
-				order[n++].group = group;
-				in_group++;
-				left = 1;
-			}
+	for (i = a; i < b; i++)
+		if (p->steps[i].kind == STEP_DC) {
+			order[n] = p->steps[i];
+			order[n++].group = 1;
 		}
-	}
 	memcpy(&p->steps[a], order, (size_t)n * sizeof(order[0]));
 }
 

@@ -47,7 +47,7 @@ struct step {
 	int dc;              /* index into plan.dcs for STEP_DC and a dc's STEP_ABSENT, else -1 */
 	char id[48];         /* stable identifier: "tag/amp-system", "import/amp-system", "dc/system-app", ... */
 	char title[160];     /* one line for people */
-	int group;           /* --parallel: > 0 for the dc steps that roll out together (adjacent) */
+	int group;           /* --parallel: > 0 for the dc steps whose sections run side by side (adjacent) */
 	unsigned skip;       /* commands the cluster state makes needless: SKIP_* */
 	char note[96];       /* why, for `plan` */
 };
@@ -87,11 +87,11 @@ void plan_build(struct plan *p, const char *from, const char *to, enum database 
 /*
  * --parallel: the system section first, as built (system-app's pre hook migrates the
  * database), then every other section side by side: the steps of the sections not there
- * first, then waves: the first dc of every section together, then the second of every
- * section, and so on, each section's dcs in the guide's order. A wave of more than
- * width dcs is cut in parts of width. The steps of one part share a group number.
+ * first, then the other sections' dc steps in the guide's order, as one group (group 1).
+ * The engine runs the group's sections side by side, each section's dcs one after
+ * another.
  */
-void plan_parallel(struct plan *p, int width);
+void plan_parallel(struct plan *p);
 /* 1 if section or step name is in the run: in only (when given), not in skip */
 int plan_selected(const char *name, const char *only, const char *skip);
 /* 1 if some image section is in the run */

@@ -408,7 +408,7 @@ preflight_read(struct batch *b)
 	plan_build(&e->plan, e->from, e->o->to, (enum database)db, e->o->only, e->o->skip, dc_listed, (void *)dcs);
 	e->plan.from_detected = !e->o->from;
 	if (e->o->parallel)
-		plan_parallel(&e->plan, MAXW);
+		plan_parallel(&e->plan);
 	if (!plan_any_present(&e->plan)) {
 		report_error("namespace %s has none of the dcs of %s (dc/%s, ...)", e->ns,
 			     e->o->only || e->o->skip ? "the sections asked for" : "a template-based 3scale",

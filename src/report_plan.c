@@ -26,22 +26,17 @@ wait_note(const struct plan *p, const struct step *s, char *buf, size_t n)
 		return buf;
 	case STEP_DC:
 		if (s->group) {
-			/* --parallel: the group's changes, then one wait for all of them */
+			/* --parallel: the group's sections side by side */
 			int i = (int)(s - p->steps), first = i, last = i;
 
 			while (first > 0 && p->steps[first - 1].group == s->group)
 				first--;
 			while (last + 1 < p->nsteps && p->steps[last + 1].group == s->group)
 				last++;
-			if (first < last && i < last) {
-				snprintf(buf, n, "no wait here: rolls out with steps %d-%d (--parallel)", first + 1, last + 1);
-				return buf;
-			}
-			if (first < last) {
-				snprintf(buf, n, "then wait for the dcs of steps %d-%d together: each new rollout complete, "
-					 "new pods ready, old pods gone", first + 1, last + 1);
-				return buf;
-			}
+			snprintf(buf, n, "then wait: new rollout complete, new pods ready, old pods gone (--parallel: "
+				 "beside the other sections of steps %d-%d; its section's next dc waits for it)", first + 1,
+				 last + 1);
+			return buf;
 		}
 		return "then wait: new rollout complete, new pods ready, old pods gone";
 	case STEP_REPLICAS: return "for each system dc annotated " REPLICAS_ANNOTATION "=N: oc scale dc/NAME --replicas=N, "
@@ -66,7 +61,7 @@ report_plan(const struct plan *p, const char *oc, const char *ns, int detected)
 		       p->to, ns ? ns : "oc's current project", database_name(p->db), detected ? " (detected)" : "");
 	for (i = 0; i < p->nsteps; i++) {
 		const struct step *s = &p->steps[i];
-		char nbuf[160];
+		char nbuf[256];
 		const char *note = wait_note(p, s, nbuf, sizeof(nbuf));
 
 		n = plan_step_commands(p, s, oc, ns, cmds, 4);
@@ -151,8 +146,9 @@ report_status_end(const char *ns, const struct plan *p, int complete)
 			if (!isdone)
 				next = p->steps[i].id;
 		}
-		emit_event(json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:s?}", "event", "status_end",
-			       "namespace", ns, "from", p->from, "to", p->to, "database", database_name(p->db),
+		emit_event(json_pack("{s:s, s:s?, s:s, s:b, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:s?}", "event", "status_end",
+			       "namespace", ns, "from", p->from, "from_detected", p->from_detected, "to", p->to,
+			       "database", database_name(p->db),
 			       "complete", complete, "done", done, "pending", pending, "failed", failed,
 			       "skipped", skipped, "next", next));
 		return;

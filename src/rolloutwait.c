@@ -86,27 +86,22 @@ dcwait_end(struct dcwait *w)
 	w->list_only = 0;
 }
 
-/* w's step ended; when every wait of the step ended, go on */
+/* w's step ended: its lane's next step, or the run's */
 static void
 dcwait_step_end(struct dcwait *w, enum step_status st, const char *fmt, ...)
 {
 	struct engine *e = w->e;
 	char detail[512] = "";
 	va_list ap;
-	int k;
 
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
 	dcwait_end(w);
+	uv_timer_stop(&w->deadline);
 	w->done = 1;
 	record_step(e, w->step, st, now_ms() - w->tstep, detail);
-	for (k = 0; k < e->nw; k++)
-		if (!e->w[k].done)
-			return;
-	uv_timer_stop(&e->deadline);
-	e->step += e->nw;
-	step_next(e);
+	dc_step_over(w);
 }
 
 /* a failed rollout: 1 if a retry was queued (--retry-failed, earlier run), else stopped */
@@ -121,7 +116,7 @@ rollout_failed(struct dcwait *w, const struct rollout_view *rv, int earlier)
 		w->retried = 1;
 		w->baseline = rv->latest;
 		w->expect_new = 0;
-		cmd_rollout_retry(&e->queue[e->nqueue++], e->o->oc, e->ns, name);
+		cmd_rollout_retry(&w->q[w->nq++], e->o->oc, e->ns, name);
 		return 1;
 	}
 	if (paused) {
@@ -189,7 +184,10 @@ dcwait_assess(struct dcwait *w)
 			snprintf(what, sizeof(what), "dc/%s: %s", PLAN_DC_NAME(&e->plan, w->dc), rv.waiting);
 		else
 			snprintf(what, sizeof(what), "%s", rv.waiting);
-		progress_at(e, w->step, what);
+		if (strcmp(what, w->waiting_for) != 0) {
+			strlcopy(w->waiting_for, what, sizeof(w->waiting_for));
+			report_progress(&e->plan, w->step, what);
+		}
 		rp.dc = PLAN_DC_NAME(&e->plan, w->dc);
 		rp.rollout = rv.latest;
 		rp.phase = rv.phase;
@@ -480,32 +478,46 @@ dcwait_start(struct dcwait *w)
 	dcwait_follow(w);
 }
 
-void
-dc_waits_start(struct engine *e)
+/* w's --timeout passed: say what it and every other wait under way waited for */
+static void
+on_dc_deadline(uv_timer_t *t)
 {
-	char what[96];
-	int k, step, nw;
+	struct dcwait *w = t->data;
+	struct engine *e = w->e;
+	char d[32], others[1024] = "";
+	int k;
 
-	if (e->nw == 2)
-		snprintf(what, sizeof(what), "the rollouts of dc/%s and dc/%s", PLAN_DC_NAME(&e->plan, e->w[0].dc),
-			 PLAN_DC_NAME(&e->plan, e->w[1].dc));
-	else if (e->nw > 2)
-		snprintf(what, sizeof(what), "the rollouts of dc/%s and %d more dcs", PLAN_DC_NAME(&e->plan, e->w[0].dc),
-			 e->nw - 1);
-	else
-		snprintf(what, sizeof(what), "the rollout of dc/%s", PLAN_DC_NAME(&e->plan, e->w[0].dc));
-	wait_begin(e, what);
-	for (k = 0; k < e->nw; k++)
-		if (!e->w[k].done && !e->w[k].settled)
-			dcwait_start(&e->w[k]);
-	pre_start(e, e->step + e->nw);
-	/* the settled ones end now; the last wait of the step to end moves the run on */
-	for (k = 0, step = e->step, nw = e->nw; k < nw && e->step == step && !e->finished; k++) {
-		struct dcwait *w = &e->w[k];
+	if (e->finished)
+		return;
+	report_error("timed out after %s waiting for the rollout of dc/%s: %s", fmt_duration(e->o->timeout_ms, d, sizeof(d)),
+		     PLAN_DC_NAME(&e->plan, w->dc), w->rv.waiting[0] ? w->rv.waiting : "no progress seen");
+	for (k = 0; k < e->nw; k++) {
+		size_t len = strlen(others);
 
-		if (!w->done && w->settled)
-			dcwait_step_end(w, STEP_DONE, "already runs the new image: no new rollout needed; rollout #%ld "
-					"complete, %ld of %ld pods ready, old pods gone", w->rv.latest, w->rv.ready_new,
-					w->rv.desired);
+		if (&e->w[k] != w && e->w[k].lane >= 0 && !e->w[k].done)
+			snprintf(others + len, sizeof(others) - len, "%sdc/%s (%s)", len ? "; " : "",
+				 PLAN_DC_NAME(&e->plan, e->w[k].dc),
+				 e->w[k].rv.waiting[0] ? e->w[k].rv.waiting : "no progress seen");
 	}
+	if (others[0])
+		report_hint("still under way beside it (--parallel): %s", others);
+	report_hint("what was applied stays applied and the cluster may still finish it; re-running continues "
+		    "the wait (a longer --timeout gives it more time)");
+	stop(e, 4);
+}
+
+void
+dcwait_begin(struct dcwait *w)
+{
+	struct engine *e = w->e;
+
+	uv_timer_start(&w->deadline, on_dc_deadline, e->o->timeout_ms, 0);
+	if (!w->settled)
+		dcwait_start(w);
+	dc_read_ahead(w);
+	/* a settled dc ends now: the trigger has moved, and no rollout can come */
+	if (w->settled && !e->finished)
+		dcwait_step_end(w, STEP_DONE, "already runs the new image: no new rollout needed; rollout #%ld "
+				"complete, %ld of %ld pods ready, old pods gone", w->rv.latest, w->rv.ready_new,
+				w->rv.desired);
 }

@@ -250,6 +250,7 @@ assert all(e["total"] == 6 for e in steps)
 assert [e["state"] for e in steps] == ["pending"] * 5 + ["done"], steps
 end = kinds("status_end")[0]
 assert end["complete"] is False and end["next"] == "tag/amp-system"
+assert end["from"] == "2.9" and end["from_detected"] is True
 assert end["done"] == ["replicas"] and end["pending"] == ids[:5] and end["failed"] == []
 assert ev[-1]["command"] == "status" and ev[-1]["exit"] == 1
 '

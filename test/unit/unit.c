@@ -1055,37 +1055,29 @@ test_plan_parallel(void)
 	};
 	struct plan p;
 
-	current_case = "--parallel: the system dcs as built, then waves of the other sections";
+	current_case = "--parallel: the system dcs as built, then the other sections as one group";
 	plan_build(&p, "2.9", "2.10", DB_OTHER, NULL, NULL, NULL, NULL);
-	plan_parallel(&p, 8);
+	plan_parallel(&p);
 	CHECK_STR(step_order(&p, 20),
-		  "dc/system-app:0 dc/system-sidekiq:0 dc/system-sphinx:0 dc/apicast-staging:1 dc/backend-listener:1 "
-		  "dc/zync:1 dc/system-memcache:1 dc/zync-database:1 dc/backend-redis:1 dc/system-redis:1 "
-		  "dc/system-mysql:1 dc/apicast-production:2 dc/backend-worker:2 dc/zync-que:2 dc/backend-cron:3 "
+		  "dc/system-app:0 dc/system-sidekiq:0 dc/system-sphinx:0 dc/apicast-staging:1 dc/apicast-production:1 "
+		  "dc/backend-listener:1 dc/backend-worker:1 dc/backend-cron:1 dc/zync:1 dc/zync-que:1 "
+		  "dc/system-memcache:1 dc/zync-database:1 dc/backend-redis:1 dc/system-redis:1 dc/system-mysql:1 "
 		  "confirm:0 replicas:0");
 
-	current_case = "--parallel: a wave wider than the limit is cut";
-	plan_build(&p, "2.9", "2.10", DB_OTHER, NULL, NULL, NULL, NULL);
-	plan_parallel(&p, 3);
-	CHECK_STR(step_order(&p, 23),
-		  "dc/apicast-staging:1 dc/backend-listener:1 dc/zync:1 dc/system-memcache:2 dc/zync-database:2 "
-		  "dc/backend-redis:2 dc/system-redis:3 dc/system-mysql:3 dc/apicast-production:4 dc/backend-worker:4 "
-		  "dc/zync-que:4 dc/backend-cron:5 confirm:0 replicas:0");
-
-	current_case = "--parallel: the steps of what is not there first, a missing dc shifts its section's waves";
+	current_case = "--parallel: the steps of what is not there first";
 	plan_build(&p, "2.9", "2.10", DB_ORACLE, NULL, NULL, has_dc, (void *)oracle_external_redis);
-	plan_parallel(&p, 8);
+	plan_parallel(&p);
 	CHECK_STR(step_order(&p, 17), "backend-redis:0 system-redis:0 system-database:0 dc/apicast-staging:1 "
-		  "dc/backend-listener:1 dc/zync:1 dc/system-memcache:1 dc/zync-database:1 dc/apicast-production:2 "
-		  "dc/backend-worker:2 dc/zync-que:2 dc/backend-cron:3 confirm:0 replicas:0");
+		  "dc/apicast-production:1 dc/backend-listener:1 dc/backend-worker:1 dc/backend-cron:1 dc/zync:1 "
+		  "dc/zync-que:1 dc/system-memcache:1 dc/zync-database:1 confirm:0 replicas:0");
 	plan_build(&p, "2.9", "2.10", DB_OTHER, "apicast,backend,zync", NULL, has_dc, (void *)no_listener);
-	plan_parallel(&p, 8);
-	CHECK_STR(step_order(&p, 6), "dc/backend-listener:0 dc/apicast-staging:1 dc/backend-worker:1 dc/zync:1 "
-		  "dc/apicast-production:2 dc/backend-cron:2 dc/zync-que:2");
+	plan_parallel(&p);
+	CHECK_STR(step_order(&p, 6), "dc/backend-listener:0 dc/apicast-staging:1 dc/apicast-production:1 "
+		  "dc/backend-worker:1 dc/backend-cron:1 dc/zync:1 dc/zync-que:1");
 
 	current_case = "--parallel: --only system is unchanged";
 	plan_build(&p, "2.9", "2.10", DB_OTHER, "system", NULL, NULL, NULL);
-	plan_parallel(&p, 8);
+	plan_parallel(&p);
 	CHECK_STR(step_order(&p, 2), "dc/system-app:0 dc/system-sidekiq:0 dc/system-sphinx:0 replicas:0");
 	current_case = "";
 }
