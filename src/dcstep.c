@@ -368,6 +368,25 @@ dc_read_ahead(struct dcwait *w)
 		pre_read_start(w, next);
 }
 
+int
+dc_steps_under_way(const struct engine *e, char *steps, size_t n, char *what, size_t m)
+{
+	int k, count = 0;
+
+	steps[0] = what[0] = '\0';
+	for (k = 0; k < e->nw && e->plan.steps[e->step].group; k++) {
+		const struct dcwait *w = &e->w[k];
+		size_t a = strlen(steps), b = strlen(what);
+
+		if (w->lane < 0 || w->done)
+			continue;
+		snprintf(steps + a, n - a, "%s%d", count ? ", " : "", w->step + 1);
+		snprintf(what + b, m - b, "%sdc/%s", count ? ", " : "", PLAN_DC_NAME(&e->plan, w->dc));
+		count++;
+	}
+	return count;
+}
+
 void
 dc_step_over(struct dcwait *w)
 {

@@ -121,7 +121,14 @@ stop(struct engine *e, int status)
 	if (e->finished)
 		return;
 	if (!e->preflight && e->o->command == CMD_RUN && status != 0) {
-		if (e->step < e->plan.nsteps)
+		char steps[64], what[256];
+		int lanes = e->step < e->plan.nsteps ? dc_steps_under_way(e, steps, sizeof(steps), what, sizeof(what)) : 0;
+
+		if (lanes > 0)
+			report_hint("stopped at step%s %s of %d (--parallel: %s); steps before step %d are done, and "
+				    "so are those after it that said so", lanes > 1 ? "s" : "", steps, e->plan.nsteps, what,
+				    e->step + 1);
+		else if (e->step < e->plan.nsteps)
 			report_hint("stopped at step %d of %d (%s); steps before it are done", e->step + 1,
 				    e->plan.nsteps, e->plan.steps[e->step].title);
 		report_hint("to continue, %sre-run: %s", e->interrupted ? "" : "fix the cause and ",

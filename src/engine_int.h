@@ -145,6 +145,7 @@ struct engine {
 	int changed;              /* a mutating command was started */
 	int plain_watch;          /* oc has no --output-watch-events: learnt from the first watch's answer */
 	int watch_known;          /* ... or it has: a watch with it delivered */
+	struct watch *asking;     /* until then, the one watch that asks */
 	uint64_t t0, tstep;
 	unsigned rnd;             /* jitter */
 
@@ -280,7 +281,9 @@ void batch_add_rollout(struct batch *b, int dc);
 int64_t watch_ended(struct engine *e, struct watch *wt, struct proc_result *r, int *fails);
 /* the run knows whether oc has --output-watch-events (until then one watch at a time asks) */
 #define WATCH_KNOWN(e) ((e)->plain_watch || (e)->watch_known)
-/* it is known now: start the watches the waits left for then */
+/* a wait may start its dc's watch: the answer is known, or no other watch is asking */
+#define MAY_ASK(e) (WATCH_KNOWN(e) || !(e)->asking)
+/* it is known now (or the watch that asked ended): start the watches the waits left for then */
 void watch_capability_known(struct engine *e);
 /* stop following w's dc: watches, timers */
 void dcwait_end(struct dcwait *w);
@@ -329,6 +332,9 @@ void pre_start(struct engine *e, int next);
 void dc_step(struct engine *e);
 /* w's step ended: its lane's next step, or the run's */
 void dc_step_over(struct dcwait *w);
+/* --parallel: the steps of the lanes under way, as "20, 24" into steps and
+ * "dc/backend-worker, dc/zync-que" into what; how many */
+int dc_steps_under_way(const struct engine *e, char *steps, size_t n, char *what, size_t m);
 /* w's wait began: read the dc of the step after it */
 void dc_read_ahead(struct dcwait *w);
 

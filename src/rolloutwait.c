@@ -63,6 +63,16 @@ watch_ended(struct engine *e, struct watch *wt, struct proc_result *r, int *fail
 static void dcwait_start(struct dcwait *w);
 static void dcwait_list(struct dcwait *w, int with_dc);
 
+/* the watch that asked oc for --output-watch-events ended without an answer: another
+ * wait under way may ask */
+static void
+asking_ended(struct engine *e)
+{
+	e->asking = NULL;
+	if (!WATCH_KNOWN(e) && !e->finished)
+		watch_capability_known(e);
+}
+
 /* stop following w's dc: watches, timers */
 void
 dcwait_end(struct dcwait *w)
@@ -74,6 +84,8 @@ dcwait_end(struct dcwait *w)
 	w->active = 0;
 	for (k = 0; k < NKINDS; k++) {
 		if (w->watches[k]) {
+			if (w->e->asking == w->watches[k])
+				asking_ended(w->e);
 			w->watches[k]->data = NULL;
 			watch_stop(w->watches[k]);
 			w->watches[k] = NULL;
@@ -300,7 +312,7 @@ on_restart(uv_timer_t *t)
 	if (!w->active || w->e->finished)
 		return;
 	for (k = 0; k < NKINDS; k++)
-		if (!w->watches[k] && (k == K_DC || WATCH_KNOWN(w->e))) {
+		if (!w->watches[k] && (k == K_DC ? MAY_ASK(w->e) : WATCH_KNOWN(w->e))) {
 			dcwait_watch(w, k);
 			any = 1;
 		}
@@ -324,6 +336,8 @@ on_dc_watch_end(struct watch *wt, struct proc_result *r)
 			int64_t delay;
 
 			w->watches[k] = NULL;
+			if (w->e->asking == wt)
+				w->e->asking = NULL;
 			delay = watch_ended(w->e, wt, r, &w->wfails[k]);
 			if (delay >= 0 && !uv_is_active((uv_handle_t *)&w->restart[0]))
 				uv_timer_start(&w->restart[0], on_restart, (uint64_t)delay, 0);
@@ -358,6 +372,8 @@ dcwait_watch(struct dcwait *w, int k)
 	wt->on_end = on_dc_watch_end;
 	wt->data = w;
 	w->watches[k] = wt;
+	if (!WATCH_KNOWN(e))
+		e->asking = wt;
 	watch_start(&e->loop, wt, e->o->call_timeout_ms);
 }
 
@@ -369,10 +385,10 @@ dcwait_follow(struct dcwait *w)
 	int k;
 
 	w->list_only = 0;
-	/* until the run knows what oc can, the dc's watch alone asks (the lists follow the
-	 * RCs and pods meanwhile) */
+	/* until the run knows what oc can, one dc's watch alone asks (the lists follow the
+	 * RCs and pods meanwhile, and the other dcs' waits with --parallel) */
 	for (k = 0; k < NKINDS; k++)
-		if (k == K_DC || WATCH_KNOWN(w->e))
+		if (k == K_DC ? MAY_ASK(w->e) : WATCH_KNOWN(w->e))
 			dcwait_watch(w, k);
 	dcwait_list(w, 0);
 	quiet_rearm(w);

@@ -260,6 +260,7 @@ PY
 	run upgrade run -n 3scale --yes --parallel --timeout 20s
 	assert_failure 4
 	assert_output --partial "error: timed out after 20.0s waiting for the rollout of dc/backend-listener: "
+	assert_output --regexp "hint: stopped at step [0-9]+ of [0-9]+ \(--parallel: dc/backend-listener\); steps before step [0-9]+ are done"
 	# no wave waits for backend-listener: the apicast and zync sections finished beside it
 	assert_chapter_done apicast-staging apicast-production zync zync-que system-memcache system-mysql
 	run bash -c "'$SIM' sim calls --mutating | grep -c 'dc/backend-worker\\|dc/backend-cron'"

@@ -37,6 +37,18 @@ watch_calls() {
 	done
 }
 
+@test "oc 3.11, --parallel with no system section: the sections' first waits start together, and still one watch asks" {
+	OC_SIM_CLIENT=3.11 sim_init
+	run upgrade run --only apicast,backend,zync,backup,release -n 3scale --yes --parallel
+	assert_success
+	assert_output --partial "this oc has no --output-watch-events"
+	run watch_calls
+	[ "$(grep -c '^events' <<<"$output")" = 1 ] || fail "the flag was tried more than once: $output"
+	for dc in apicast-staging apicast-production backend-listener backend-worker backend-cron zync zync-que; do
+		[ "$(dc_field $dc "d['status']['latestVersion']")" = 2 ] || fail "$dc: not exactly one new rollout"
+	done
+}
+
 @test "oc 4.x: every watch has --output-watch-events, and nothing is said about the client" {
 	OC_SIM_CLIENT=4.x sim_init
 	run upgrade run --only system -n 3scale --yes
