@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """oc-sim: a simulator of the OpenShift `oc` CLI and of a template-based 3scale 2.9
-project, for testing tools that upgrade 3scale 2.9 -> 2.10.
+project (or 2.8, or 2.10: sim init --version), for testing tools that upgrade 3scale
+2.9 -> 2.10 (and 2.8 -> 2.9, 2.10 -> 2.11).
 
 Run it exactly like `oc` (`oc-sim get dc/system-app -o json -n 3scale`); admin
 commands live under `oc-sim sim ...`.  See docs/oc-sim.md.
@@ -494,7 +495,8 @@ def call_info(pos, ns, project):
             return CallInfo(ns, "post" if pos[1] == "latest" else "patch", rt, name, "patch")
         if v == "set":
             rt, name, _ = one_target(None, pos[2:])
-            return CallInfo(ns, "patch", rt, name, "patch", special="set_triggers")
+            return CallInfo(ns, "patch", rt, name, "patch",
+                            special="set_env" if pos[1] == "env" else "set_triggers")
         if v in ("patch", "scale", "annotate", "label"):
             rt, name, _ = one_target(None, pos[1:])
             return CallInfo(ns, "patch", rt, name, "patch")
@@ -521,7 +523,9 @@ def fault_text(kind, info, user, mutating):
     if kind == "unauthorized":
         return UNAUTHORIZED_TEXT
     rt, name = info.rt, info.name
-    wrap = info.special == "set_triggers"
+    # oc set triggers and oc set env wrap the error of their PATCH (triggers.go, env.go)
+    wrap = {"set_triggers": "error: failed to patch build hook: ",
+            "set_env": "error: failed to set env: "}.get(info.special)
     if info.special == "project" and kind in ("forbidden", "notfound"):
         return ("error: you do not have rights to view project \"%s\" specified in your config or the "
                 "project doesn't exist" % name)
@@ -539,7 +543,7 @@ def fault_text(kind, info, user, mutating):
     elif kind == "reset":
         if wrap:
             url = "%s/apis/%s/namespaces/%s/%s/%s" % (SERVER, rt.api, info.ns, rt.plural, name)
-            return 'error: failed to patch build hook: Patch "%s": %s' % (url, RESET_CAUSE)
+            return '%sPatch "%s": %s' % (wrap, url, RESET_CAUSE)
         return "Unable to connect to the server: " + RESET_CAUSE
     elif kind in STATUS_FAULTS:
         reason, msg = STATUS_FAULTS[kind]
@@ -550,7 +554,7 @@ def fault_text(kind, info, user, mutating):
         else:
             msg += " (%s %s)" % (info.http, rt.qualified)
     if wrap:
-        return "error: failed to patch build hook: " + msg
+        return wrap + msg
     return "Error from server (%s): %s" % (reason, msg)
 
 
@@ -920,6 +924,72 @@ STREAMS = {
                           "System 2.9 PostgreSQL"),
 }
 
+# The releases sim init --version installs (procedures.md §1, §3, §4); 2.9 is the default and
+# is exactly the install of before --version existed.
+VERSIONS = ("2.8", "2.9", "2.10")
+DEFAULT_VERSION = "2.9"
+
+
+def stream_image(name, version):
+    """The DockerImage name of a stream's tag VERSION (the 3scale images carry the release in their
+    tag; the database-type images keep one name)."""
+    return STREAMS[name][2].replace("3scale2.9", "3scale" + version)
+
+
+def tag_display(name, version):
+    return STREAMS[name][3].replace(" 2.9", " " + version)
+
+
+# The images the simulator knows by name, so that a container running `NAME@sha256:<digest>` can
+# tell which image it is (digests are sha256(NAME), or sha256(NAME + "#updated")): every stream's
+# image of 2.8 to 2.11 (2.11 moves backend and zync to rhel8, procedures.md §4) and the Redis 5
+# image of 2.11.
+REDIS_32_IMAGE = "registry.redhat.io/rhscl/redis-32-rhel7:3.2"
+REDIS_5_IMAGE = "registry.redhat.io/rhscl/redis-5-rhel7:5"
+KNOWN_IMAGES = sorted(set([stream_image(n, v) for n in STREAMS for v in ("2.8", "2.9", "2.10", "2.11")] + [
+    "registry.redhat.io/3scale-amp2/backend-rhel8:3scale2.11",
+    "registry.redhat.io/3scale-amp2/zync-rhel8:3scale2.11", REDIS_32_IMAGE, REDIS_5_IMAGE]))
+# which Redis a repository (an image name without its tag) is, and the binary its image has
+REDIS_REPOS = {"registry.redhat.io/rhscl/redis-32-rhel7": "rh-redis32",
+               "registry.redhat.io/rhscl/redis-5-rhel7": "rh-redis5"}
+_DIGEST_NAMES = {}
+
+
+def image_name(ref):
+    """The DockerImage name behind a container's image (a resolved NAME@sha256:... reference, an
+    internal-registry one, or a plain name), or None when it is an image the simulator does not know."""
+    if not ref:
+        return None
+    if "@sha256:" not in ref:
+        return ref
+    if not _DIGEST_NAMES:
+        for n in KNOWN_IMAGES:
+            _DIGEST_NAMES[digest(n)] = n
+            _DIGEST_NAMES[digest(n + UPDATED_SUFFIX)] = n
+    return _DIGEST_NAMES.get(ref.split("@sha256:", 1)[1])
+
+
+def binary_missing(container):
+    """The container's command is a Redis server binary that its image does not have (rh-redis5's
+    on the Redis 3.2 image, or rh-redis32's on the Redis 5 image): the text of the start error,
+    else None."""
+    cmd = container.get("command") or []
+    if not cmd or not isinstance(cmd[0], str):
+        return None
+    name = image_name(container.get("image"))
+    has = REDIS_REPOS.get(split_image(name)[0]) if name else None
+    m = re.match(r"/opt/rh/(rh-redis[0-9]+)/", cmd[0])
+    if has is None or m is None or m.group(1) == has:
+        return None
+    return ('oci runtime error: container_linux.go:235: starting container process caused "exec: \\"%s\\": '
+            'stat %s: no such file or directory"' % (cmd[0], cmd[0]))
+
+
+def template_crashes(pod_spec):
+    """Names of the (app) containers of a pod spec whose binary is missing."""
+    return [c["name"] for c in pod_spec.get("containers", []) if binary_missing(c)]
+
+
 # The dcs of the install (procedures.md §1), modelled on amp/amp.yml of 3scale-2.10.0-GA
 # (system-postgresql on amp-postgresql.yml).  trigger: the image trigger's containerNames,
 # as the guide's --containers list; element: threescale_component_element (zync and zync-que
@@ -1094,7 +1164,30 @@ def install_dcs(database, system_database, redis):
             if "needs" not in DC_SPECS[n] or variant[DC_SPECS[n]["needs"][0]] == DC_SPECS[n]["needs"][1]]
 
 
-def make_dc(w, name, image, tag_name, replicas, t):
+# system-app's pre hook env in the 2.10 template: the system env, BACKEND_ROUTE among it (the
+# 2.10 -> 2.11 hop replaces it by a literal value, procedures.md §4 step 1)
+_HOOK_ENV_210 = [_env("AMP_RELEASE", "2.10"), _env("RAILS_ENV", "production"),
+                 _env("THREESCALE_SUPERDOMAIN", cm="system-environment", key="THREESCALE_SUPERDOMAIN"),
+                 _env("BACKEND_ROUTE", secret="backend-listener", key="route_endpoint"),
+                 _env("MASTER_USER", secret="system-seed", key="MASTER_USER")]
+
+
+def version_containers(name, containers, version):
+    """The containers of DC_SPECS (2.9) as the VERSION template has them."""
+    if version == "2.9":
+        return
+    for c in containers:
+        for e in c.get("env") or []:
+            if e.get("name") == "AMP_RELEASE" and e.get("value") == "2.9":
+                e["value"] = version
+        if version == "2.10" and name in ("system-app", "system-sidekiq") and c["name"] != "check-svc":
+            c["env"].append(_env("BACKEND_ROUTE", secret="backend-listener", key="route_endpoint"))
+        if version == "2.10" and c["name"] == "backend-cron":
+            c["resources"] = {"limits": {"cpu": "150m", "memory": "150Mi"},
+                              "requests": {"cpu": "50m", "memory": "40Mi"}}
+
+
+def make_dc(w, name, image, tag_name, replicas, t, version="2.9"):
     spec = DC_SPECS[name]
     labels = {"app": APP_LABEL, "threescale_component": spec["component"]}
     if spec.get("element"):
@@ -1107,13 +1200,15 @@ def make_dc(w, name, image, tag_name, replicas, t):
     inits = copy.deepcopy(spec["init"])
     for c in containers + inits:
         c["image"] = image
+    version_containers(name, containers + inits, version)
     rolling = {"intervalSeconds": 1, "maxSurge": "25%", "maxUnavailable": "25%",
                "timeoutSeconds": spec.get("timeout", 600),
                "updatePeriodSeconds": 1}
     if name == "system-app":
         rolling["pre"] = {"execNewPod": {"command": ["bash", "-c", "bundle exec rake boot openshift:deploy"],
                                          "containerName": "system-master",
-                                         "env": [{"name": "AMP_RELEASE", "value": "2.9"}],
+                                         "env": copy.deepcopy(_HOOK_ENV_210) if version == "2.10"
+                                         else [{"name": "AMP_RELEASE", "value": version}],
                                          "volumes": ["system-storage"]},
                           "failurePolicy": "Retry"}
     sa = spec.get("service_account", "amp")
@@ -1168,7 +1263,9 @@ def pod_ready(pod):
     return False
 
 
-def set_pod_phase(pod, phase, t, reason=None):
+def set_pod_phase(pod, phase, t, reason=None, crashing=None):
+    """reason "crash": the containers (or only those named in crashing, whose binary is missing)
+    crash-loop and the pod is not ready."""
     st = pod.setdefault("status", {})
     st["phase"] = phase
     tt = ts(t)
@@ -1205,6 +1302,23 @@ def set_pod_phase(pod, phase, t, reason=None):
               "restartCount": prev.get("restartCount", 0), "started": False}
         if phase == "Pending":
             cs["state"] = {"waiting": {"reason": "ContainerCreating"}}
+        elif phase == "Running" and reason == "crash" and crashing is not None and c["name"] in crashing:
+            # a binary that the image does not have: the runtime cannot start the container
+            # (docker's ContainerCannotRun, exit 127, as on OpenShift 3.11), the kubelet backs off
+            cs["state"] = {"waiting": {"reason": "CrashLoopBackOff", "message":
+                                       "back-off 10s restarting failed container=%s pod=%s_%s(%s)" % (
+                                           c["name"], pod["metadata"]["name"], pod["metadata"]["namespace"],
+                                           pod["metadata"]["uid"])}}
+            prev_last = (prev.get("lastState") or {}).get("terminated") or {}
+            cs["lastState"] = {"terminated": {
+                "exitCode": 127, "reason": "ContainerCannotRun", "message": binary_missing(c),
+                "startedAt": prev_last.get("startedAt", tt), "finishedAt": tt,
+                "containerID": "docker://" + digest(pod["metadata"]["uid"] + c["name"])}}
+            cs["imageID"] = c["image"]
+        elif phase == "Running" and reason == "crash" and crashing is not None:
+            cs.update({"ready": False, "started": True, "imageID": c["image"],
+                       "containerID": "cri-o://" + digest(pod["metadata"]["uid"] + c["name"]),
+                       "state": {"running": {"startedAt": tt}}})
         elif phase == "Running" and reason == "crash":
             cs["state"] = {"waiting": {"reason": "CrashLoopBackOff", "message":
                                        "back-off 10s restarting failed container=%s pod=%s_%s(%s)" % (
@@ -1371,37 +1485,47 @@ def make_rc(w, dc, version, t, phase="New"):
     return w.create("replicationcontrollers", rc, t)
 
 
-def make_imagestream(w, t, name, database, oracle_image):
+def make_imagestream(w, t, name, database, oracle_image, version="2.9"):
     ns = w.ns
-    component, display, src29, tag_display = STREAMS[name]
+    component, display = STREAMS[name][0], STREAMS[name][1]
+    src = stream_image(name, version)
     is_ = {"apiVersion": "image.openshift.io/v1", "kind": "ImageStream",
            "metadata": {"name": name, "namespace": ns, "generation": 2,
                         "labels": {"app": APP_LABEL, "threescale_component": component},
                         "annotations": {"openshift.io/display-name": display,
                                         "openshift.io/image.dockerRepositoryCheck": ts(t)}},
            "spec": {"lookupPolicy": {"local": False},
-                    "tags": [{"annotations": {"openshift.io/display-name": tag_display},
-                              "from": {"kind": "DockerImage", "name": src29},
-                              "generation": 2, "importPolicy": {}, "name": "2.9",
+                    "tags": [{"annotations": {"openshift.io/display-name": tag_display(name, version)},
+                              "from": {"kind": "DockerImage", "name": src},
+                              "generation": 2, "importPolicy": {}, "name": version,
                               "referencePolicy": {"type": "Source"}}]},
            "status": {"dockerImageRepository": "%s/%s/%s" % (INTERNAL_REGISTRY, ns, name),
-                      "tags": [{"tag": "2.9", "items": [
-                          {"created": ts(t), "dockerImageReference": docker_ref(src29),
-                           "generation": 2, "image": "sha256:" + digest(src29)}]}]}}
+                      "tags": [{"tag": version, "items": [
+                          {"created": ts(t), "dockerImageReference": docker_ref(src),
+                           "generation": 2, "image": "sha256:" + digest(src)}]}]}}
+    if version == "2.8":
+        # the 2.8 templates: a tag `latest` that follows the release's tag (an ImageStreamTag
+        # reference within the stream), imported as the same image
+        is_["spec"]["tags"].append({"annotations": {"openshift.io/display-name": display + " (latest)"},
+                                    "from": {"kind": "ImageStreamTag", "name": version},
+                                    "generation": 2, "importPolicy": {}, "name": "latest",
+                                    "referencePolicy": {"type": "Source"}})
+        is_["status"]["tags"].append({"tag": "latest", "items": [dict(is_["status"]["tags"][0]["items"][0])]})
     if database == "oracle" and name == "amp-system":
-        for tag, present in (("2.9-oracle", True), ("2.10-oracle", oracle_image)):
+        nxt = {"2.9": "2.10", "2.10": "2.11"}[version]
+        for tag, present in ((version + "-oracle", True), (nxt + "-oracle", oracle_image)):
             if present:
                 is_["status"]["tags"].append({"tag": tag, "items": [built_item(ns, tag, t, 2)]})
         is_["status"]["tags"].sort(key=lambda x: x["tag"])
     return w.create("imagestreams", is_, t)
 
 
-def make_configmap(w, t):
-    """system-environment, as amp.yml has it, with the 2.9 release number."""
+def make_configmap(w, t, version="2.9"):
+    """system-environment, as amp.yml has it, with the release number."""
     cm = {"apiVersion": "v1", "kind": "ConfigMap",
           "metadata": {"name": "system-environment", "namespace": w.ns,
                        "labels": {"app": APP_LABEL, "threescale_component": "system"}},
-          "data": {"AMP_RELEASE": "2.9", "APICAST_REGISTRY_URL": "http://apicast-staging:8090/policies",
+          "data": {"AMP_RELEASE": version, "APICAST_REGISTRY_URL": "http://apicast-staging:8090/policies",
                    "FORCE_SSL": "true", "PROVIDER_PLAN": "enterprise", "RAILS_ENV": "production",
                    "RAILS_LOG_LEVEL": "info", "RAILS_LOG_TO_STDOUT": "true",
                    "SSL_CERT_DIR": "/etc/pki/tls/certs", "THINKING_SPHINX_PORT": "9306",
@@ -1533,9 +1657,11 @@ def build_secrets(w):
         _secret(w, "system-events-hook", {"PASSWORD": pw("SYSTEM_BACKEND_SHARED_SECRET"),
                                           "URL": "http://system-master:3000/master/events/import"},
                 _tlabels("system")),
-        _secret(w, "system-master-apicast", {
+        _secret(w, "system-master-apicast", dict({
             "ACCESS_TOKEN": token,
             "PROXY_CONFIGS_ENDPOINT": "http://%s@system-master:3000/master/api/proxy/configs" % token},
+            # the 2.8 template's BASE_URL, which the 2.9 guide removes (procedures.md §3)
+            **({"BASE_URL": "http://%s@system-master:3000" % token} if w.s.get("release") == "2.8" else {})),
             _tlabels("system")),
         _secret(w, "system-memcache", {"SERVERS": "system-memcache:11211"}, _tlabels("system")),
         _secret(w, "system-recaptcha", {"PRIVATE_KEY": "", "PUBLIC_KEY": ""}, _tlabels("system")),
@@ -1831,7 +1957,8 @@ def template_pool(w, plural):
     return pool
 
 
-def init_world(d, ns, database, oracle_image, overrides, system_database="mysql", redis="internal"):
+def init_world(d, ns, database, oracle_image, overrides, system_database="mysql", redis="internal",
+               version="2.9"):
     now = time.time()
     settings = dict(DEFAULTS)
     settings["project"] = ns
@@ -1843,21 +1970,25 @@ def init_world(d, ns, database, oracle_image, overrides, system_database="mysql"
              "rv": 100000, "seq": 0, "run_seq": 0, "mut_count": 0, "initialized": now,
              "timeline": {"imports": {}, "dcs": {}}, "trig_changed": {},
              "objects": {k: {} for k in STORED}, "events": [], "runs": {}, "templates": {}}
+    if version != "2.9":
+        state["release"] = version  # absent: 2.9, so the default state stays as it was
     w = World(state, now, d)
     base = now - 86400
     w.t = base
     streams = {}
     for name in STREAMS:
         if name == "amp-system" or any(DC_SPECS[n]["stream"] == name for n in dcs):
-            streams[name] = make_imagestream(w, base, name, database, oracle_image)
-    make_configmap(w, base)
+            streams[name] = make_imagestream(w, base, name, database, oracle_image, version)
+    make_configmap(w, base, version)
     paused = list_setting(settings, "paused")
     for name in dcs:
         stream = DC_SPECS[name]["stream"]
-        tagname = "2.9-oracle" if database == "oracle" and stream == "amp-system" else "2.9"
+        tagname = version + "-oracle" if database == "oracle" and stream == "amp-system" else version
+        if version == "2.8":
+            tagname = "latest"  # the 2.8 templates trigger every dc on IS:latest
         ref = resolve_tag(w, streams[stream], tagname)
         reps = settings.get("replicas." + name, settings["replicas"])
-        dc = make_dc(w, name, ref, "%s:%s" % (stream, tagname), reps, base)
+        dc = make_dc(w, name, ref, "%s:%s" % (stream, tagname), reps, base, version)
         if name in paused:
             dc["spec"]["paused"] = True
         rc = make_rc(w, dc, 1, base + 1, phase="Complete")
@@ -2150,6 +2281,9 @@ def new_run(w, rcname, dcname):
             lst.remove(dcname)
             st[key] = ",".join(lst)
             break
+    rc = w.get("replicationcontrollers", rcname)
+    if mode == "ok" and rc is not None and template_crashes(rc["spec"]["template"]["spec"]):
+        mode = "crash"  # a container whose binary its image lacks: its pods never become ready
     w.s["run_seq"] += 1
     run = {"id": w.s["run_seq"], "mode": mode, "start": w.t}
     w.s["runs"][rcname] = run
@@ -2266,10 +2400,17 @@ def handle_step(w, ev):
     elif s == "hook_fail":
         fail_rc(w, rc, "config change")
         return
+    elif s in ("crash", "crash_tick"):
+        for p in rc_pods(w, rcname):
+            crash_pod(w, p, s == "crash_tick")
+        step(w, rcname, run, "crash_tick", 0.3)
     elif s == "scale_up":
         mode = run["mode"]
         set_rc_replicas(w, rc, dc["spec"]["replicas"], 0.2 * d, make_ready=(mode == "ok"))
         if mode == "fail":
+            step(w, rcname, run, "fail", 0.5 * d)
+        elif mode == "crash":
+            step(w, rcname, run, "crash", 0.2 * d)
             step(w, rcname, run, "fail", 0.5 * d)
         elif mode == "ok":
             step(w, rcname, run, "scale_down", 0.2 * d)
@@ -2463,6 +2604,21 @@ def do_import(w, is_, tag, gen, result):
     return st
 
 
+def crash_pod(w, p, again):
+    """A pod with a container whose binary is missing: Running, not ready, that container in
+    CrashLoopBackOff; `again` counts one more restart.  False when the pod is terminating."""
+    if p["metadata"].get("deletionTimestamp"):
+        return False
+    names = template_crashes(p["spec"])
+    if again:
+        for cs in p["status"].get("containerStatuses", []):
+            if cs["name"] in names:
+                cs["restartCount"] = cs.get("restartCount", 0) + 1
+    set_pod_phase(p, "Running", w.t, "crash", crashing=names)
+    w.touch("pods", p)
+    return True
+
+
 def handle_event(w, ev):
     typ = ev["type"]
     if typ == "step":
@@ -2470,8 +2626,11 @@ def handle_event(w, ev):
     elif typ == "pod_ready":
         p = w.get("pods", ev["pod"])
         if p is not None and p["metadata"]["uid"] == ev["uid"] and not p["metadata"].get("deletionTimestamp"):
-            set_pod_phase(p, "Running", w.t)
-            w.touch("pods", p)
+            if template_crashes(p["spec"]):
+                crash_pod(w, p, False)  # outside a rollout: not ready, no restart ticks (sim settle ends)
+            else:
+                set_pod_phase(p, "Running", w.t)
+                w.touch("pods", p)
             recompute_dc(w, p["metadata"]["labels"].get("deploymentconfig", ""))
     elif typ == "pod_gone":
         p = w.get("pods", ev["pod"])
@@ -3830,12 +3989,121 @@ def cmd_patch(ctx):
     return 0
 
 
+def select_string(s, spec):
+    """kubectl's/oc's selectString (pkg/cli/set/helper.go): `--containers` is one name or a pattern
+    with '*' wildcards, never a comma list."""
+    if spec == "*":
+        return True
+    if "*" not in spec:
+        return s == spec
+    pos, match = 0, True
+    parts = spec.split("*")
+    for i, part in enumerate(parts):
+        if not part:
+            continue
+        nxt = s[pos:].find(part)
+        if nxt < pos or (i == 0 and pos != 0) or (i == len(parts) - 1 and len(s) != len(part) + nxt):
+            match = False
+        else:
+            pos = nxt
+    return match
+
+
+def update_env(existing, env, remove):
+    """oc's updateEnv: replace an entry by name in place (valueFrom and all), drop the removed
+    ones, append the new ones."""
+    out_, covered = [], set(remove)
+    for e in existing:
+        if e.get("name") in covered:
+            continue
+        newer = next((x for x in env if x["name"] == e.get("name")), None)
+        if newer is not None:
+            covered.add(e["name"])
+            out_.append(dict(newer))
+            continue
+        out_.append(e)
+    for e in env:
+        if e["name"] not in covered:
+            covered.add(e["name"])
+            out_.append(dict(e))
+    return out_
+
+
+def cmd_set_env(ctx):
+    """oc set env RESOURCE/NAME KEY=VALUE ... KEY- ... (openshift/oc pkg/cli/set/env.go)."""
+    opts = ctx.opts
+    args = ctx.pos[2:]
+    resources, envargs = [], []
+    for a in args:
+        is_env = "=" in a or a.endswith("-")
+        if is_env:
+            envargs.append(a)
+        elif envargs:
+            raise OcError("error: all resources must be specified before environment changes: %s"
+                          % " ".join(args))
+        else:
+            resources.append(a)
+    if not resources:
+        raise OcError("error: one or more resources must be specified as <resource> <name> or <resource>/<name>")
+    env, remove = [], []
+    for a in envargs:
+        if "=" in a:
+            k, _, v = a.partition("=")
+            if not re.fullmatch(r"[-._a-zA-Z][-._a-zA-Z0-9]*", k):
+                raise OcError('error: "%s" is not a valid key name: a valid environment variable name must '
+                              'consist of alphabetic characters, digits, \'_\', \'-\', or \'.\', and must not '
+                              'start with a digit (e.g. \'my.env-name\',  or \'MY_ENV.NAME\',  or \'MyEnv1\', regex used '
+                              'for validation is \'[-._a-zA-Z][-._a-zA-Z0-9]*\')' % k)
+            env.append({"name": k, "value": v})
+        else:
+            remove.append(a[:-1])
+    rt, name, rest = one_target(ctx, resources)
+    if rest:
+        raise OcError('error: oc-sim: set env is simulated for one resource')
+    if rt.plural != "deploymentconfigs":
+        raise OcError("error: oc-sim: set env is only simulated for deploymentconfigs")
+    spec = opts.get("containers", "*")
+    label = "%s/%s" % (rt.plural, name)
+    with Session(ctx.d) as w:
+        dc = get_obj(w, ctx, rt, name)
+        new = copy.deepcopy(dc)
+        # UpdatePodSpecForObject + selectContainers(spec.Containers, ...): init containers are
+        # never touched
+        cs = [c for c in new["spec"]["template"]["spec"].get("containers", []) if select_string(c["name"], spec)]
+        if not cs:
+            err('warning: %s does not have any containers matching "%s"' % (label, spec))
+        for c in cs:
+            if opts.get("overwrite") is False:
+                for e in env:
+                    cur = next((x for x in c.get("env") or [] if x.get("name") == e["name"]), None)
+                    if cur is not None and cur.get("value", "") != e["value"]:
+                        err("error: %s '%s' already has a value (%s), and --overwrite is false"
+                            % (label, cur["name"], cur.get("value", "")))
+                        return 1
+            newenv = update_env(c.get("env") or [], env, remove)
+            if newenv:
+                c["env"] = newenv
+            else:
+                c.pop("env", None)
+        # the PATCH is sent even when nothing changed (an empty patch)
+        if "set" in list_setting(ctx.settings, "forbidden_verbs"):
+            raise OcError("error: failed to set env: " + forbidden_error(ctx.user, "patch", rt, name, ctx.ns))
+        server_patch(w, ctx, rt, dc, new)
+    if not env and not remove:
+        raise OcError("error: at least one environment variable must be provided")
+    out("%s/%s updated\n" % (rt.display, name))
+    return 0
+
+
 def cmd_set(ctx):
     opts = ctx.opts
     args = ctx.pos[1:]
+    if args and args[0] == "env":
+        return cmd_set_env(ctx)
     if not args or args[0] != "triggers":
         if not args:
-            raise OcError("error: oc-sim: 'set' needs a sub-command (only 'set triggers' is simulated)")
+            raise OcError("error: oc-sim: 'set' needs a sub-command (only 'set triggers' and 'set env' are "
+                          "simulated)")
         raise OcError('error: oc-sim does not simulate "set %s"' % args[0])
     rt, name, _ = one_target(ctx, args[1:])
     if rt.plural != "deploymentconfigs":
@@ -4531,7 +4799,8 @@ def run_oc(argv):
 # sim admin commands
 
 SIM_USAGE = """usage: oc-sim sim init [--namespace NS] [--database oracle|other] [--oracle-image yes|no]
-                    [--system-database mysql|postgresql|external] [--redis internal|external] [--set K=V ...]
+                    [--system-database mysql|postgresql|external] [--redis internal|external]
+                    [--version 2.8|2.9|2.10] [--set K=V ...]
        oc-sim sim set KEY=VALUE ...
        oc-sim sim get KEY
        oc-sim sim calls [--mutating]
@@ -4557,13 +4826,13 @@ settings (sim init --set K=V, sim set K=V; docs/oc-sim.md has the details):
 
 def sim_init(d, rest):
     ns, database, oracle_image, overrides = "3scale", "other", "yes", []
-    system_database, redis = None, "internal"
+    system_database, redis, version = None, "internal", DEFAULT_VERSION
     i = 0
     while i < len(rest):
         a = rest[i]
         name, eq, val = a.partition("=")
         if name not in ("--namespace", "-n", "--database", "--oracle-image", "--set", "--system-database",
-                        "--redis"):
+                        "--redis", "--version"):
             raise SimError("unknown option %r" % a)
         if not eq:
             i += 1
@@ -4588,6 +4857,10 @@ def sim_init(d, rest):
             if val not in REDIS_VARIANTS:
                 raise SimError("--redis must be internal or external")
             redis = val
+        elif name == "--version":
+            if val not in VERSIONS:
+                raise SimError("--version must be one of %s" % ", ".join(VERSIONS))
+            version = val
         else:
             k, eq2, v = val.partition("=")
             if not eq2:
@@ -4597,6 +4870,8 @@ def sim_init(d, rest):
         i += 1
     if database == "oracle" and system_database is not None:
         raise SimError("--system-database does not apply to --database oracle (Oracle is the system database)")
+    if database == "oracle" and version == "2.8":
+        raise SimError("2.8 with the Oracle database is not simulated")
     with Locked(d):
         for f in ("state.json", "calls.jsonl", "journal.jsonl"):
             try:
@@ -4604,7 +4879,7 @@ def sim_init(d, rest):
             except FileNotFoundError:
                 pass
         state = init_world(d, ns, database, oracle_image == "yes", overrides,
-                           system_database or "mysql", redis)
+                           system_database or "mysql", redis, version)
         save_state(d, state)
     return 0
 

@@ -474,3 +474,94 @@ json.dump(d, open(sys.argv[2], 'w'))" "$T/sim.json" "$T/reordered.json"
 		"$(cat "$P/amp-system.patch")")
 	refused imagestream/amp-system "$patch"
 }
+
+# --- 5. the 2.10 -> 2.11 procedure's dc patches (procedures.md §4), on a 2.10 install ------
+
+# kubectl refuses a strategic merge patch of a DeploymentConfig locally ("strategic merge
+# patch is not supported for apps.openshift.io/v1, Kind=DeploymentConfig locally"): it has
+# the patchMergeKeys of the built-in kinds only. So the dc's pod template is wrapped in a
+# ReplicationController, a built-in kind with the same spec.template shape (a PodTemplateSpec),
+# kubectl applies the patch to that, and its spec.template must be oc-sim's dc's spec.template.
+#
+# strategic_template DC PATCH: that comparison, for `oc patch dc DC --patch PATCH`
+strategic_template() {
+	local dc=$1 patch=$2
+	snapshot "dc/$dc" "$T/orig.json"
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); json.dump({"apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": d["metadata"]["name"], "namespace": d["metadata"]["namespace"]}, "spec": {"replicas": 1, "selector": d["spec"]["selector"], "template": d["spec"]["template"]}}, open(sys.argv[2], "w"))' \
+		"$T/orig.json" "$T/rc.json"
+	kpatch "$T/rc.json" strategic "$patch" "$T/kube.json"
+	run oc patch dc "$dc" --patch "$patch" -n "$NS"
+	assert_success
+	assert_output "deploymentconfig.apps.openshift.io/$dc patched"
+	snapshot "dc/$dc" "$T/sim.json"
+	python3 -c 'import json,sys; json.dump(json.load(open(sys.argv[1]))["spec"]["template"], open(sys.argv[2], "w"), sort_keys=True, indent=1)' "$T/kube.json" "$T/kube-t.json"
+	python3 -c 'import json,sys; json.dump(json.load(open(sys.argv[1]))["spec"]["template"], open(sys.argv[2], "w"), sort_keys=True, indent=1)' "$T/sim.json" "$T/sim-t.json"
+	diff -u "$T/kube-t.json" "$T/sim-t.json" || fail "oc-sim's pod template differs from kubectl's"
+	# the rest of the dc is untouched but for the controllers' fields
+	python3 -c 'import json,sys; a,b=(json.load(open(p)) for p in sys.argv[1:3]); [x["spec"].pop("template") for x in (a,b)]; [x.pop("status") for x in (a,b)]; [x["metadata"].pop(k, None) for x in (a,b) for k in ("resourceVersion", "generation")]; sys.exit(a!=b)' \
+		"$T/orig.json" "$T/sim.json" || fail "oc-sim changed more than the pod template"
+}
+
+@test "strategic patch of backend-cron's resources (a container merged by name) as kubectl" {
+	init --version 2.10
+	strategic_template backend-cron '{"spec":{"template":{"spec":{"containers":[{"name":"backend-cron","resources":{"limits":{"memory":"500Mi", "cpu": "500m"}, "requests":{"memory":"100Mi", "cpu": "100m"}}}]}}}}'
+	# the init container is still there, unchanged
+	[ "$(jf "$T/sim.json" "[c['name'] for c in d['spec']['template']['spec']['initContainers']]")" = '["backend-redis-svc"]' ]
+}
+
+@test "strategic patch of the redis command (backend-redis, system-redis) as kubectl" {
+	init --version 2.10
+	strategic_template backend-redis '{"spec":{"template":{"spec":{"containers":[{"name":"backend-redis","command":["/opt/rh/rh-redis5/root/usr/bin/redis-server"]}]}}}}'
+	[ "$(jf "$T/sim.json" "d['spec']['template']['spec']['containers'][0]['args']")" = '["/etc/redis.d/redis.conf", "--daemonize", "no"]' ]
+	strategic_template system-redis '{"spec":{"template":{"spec":{"containers":[{"name":"system-redis","command":["/opt/rh/rh-redis5/root/usr/bin/redis-server"]}]}}}}'
+}
+
+@test "strategic patch adding the zync template annotations as kubectl" {
+	init --version 2.10
+	strategic_template zync '{"spec":{"template":{"metadata":{"annotations":{"prometheus.io/port":"9393","prometheus.io/scrape":"true"}}}}}'
+}
+
+# the BACKEND_ROUTE patch: the hook env entry found by name, tested, then replaced (or removed
+# and added again); kubectl applies a JSON patch to any kind locally
+hook_patch() {
+	local i=$1 how=$2 name=${3:-BACKEND_ROUTE}
+	local p=/spec/strategy/rollingParams/pre/execNewPod/env/$i
+	local v='{"name": "BACKEND_ROUTE", "value": "http://backend-listener:3000/internal/"}'
+	if [ "$how" = replace ]; then
+		echo '[{"op": "test", "path": "'"$p"'/name", "value": "'"$name"'"}, {"op": "replace", "path": "'"$p"'", "value": '"$v"'}]'
+	else
+		echo '[{"op": "test", "path": "'"$p"'/name", "value": "'"$name"'"}, {"op": "remove", "path": "'"$p"'"}, {"op": "add", "path": "'"$p"'", "value": '"$v"'}]'
+	fi
+}
+
+@test "json patch of the hook's BACKEND_ROUTE (test, then replace or remove+add) as kubectl" {
+	init --version 2.10
+	snapshot dc/system-app "$T/orig.json"
+	local i
+	i=$(jf "$T/orig.json" "[e['name'] for e in d['spec']['strategy']['rollingParams']['pre']['execNewPod']['env']].index('BACKEND_ROUTE')")
+	[ "$i" -gt 0 ] || fail "BACKEND_ROUTE is the hook's first env entry"
+	for how in replace remove-add; do
+		init --version 2.10
+		snapshot dc/system-app "$T/orig.json"
+		kpatch "$T/orig.json" json "$(hook_patch "$i" $how)" "$T/kube.json"
+		run oc patch dc/system-app --type=json -p "$(hook_patch "$i" $how)" -n "$NS"
+		assert_success
+		assert_output "deploymentconfig.apps.openshift.io/system-app patched"
+		snapshot dc/system-app "$T/sim.json"
+		run parity "$T/orig.json" "$T/kube.json" "$T/sim.json"
+		assert_success
+		# a spec change (generation + 1) that is not a pod template change: no rollout
+		[ "$(jf "$T/sim.json" "[d['metadata']['generation'], d['status']['latestVersion']]")" = \
+			"[$(($(jf "$T/orig.json" "d['metadata']['generation']") + 1)), 1]" ]
+	done
+}
+
+@test "json patch of the hook's env behind a failing test op is refused whole, as kubectl" {
+	init --version 2.10
+	local i
+	i=$(oc get dc/system-app -n "$NS" -o json | py "[e['name'] for e in d['spec']['strategy']['rollingParams']['pre']['execNewPod']['env']].index('BACKEND_ROUTE')")
+	# the entry at i is not the one the test names (the env moved since it was read)
+	refused dc/system-app "$(hook_patch "$i" replace AMP_RELEASE)"
+	refused dc/system-app "$(hook_patch "$i" remove-add AMP_RELEASE)"
+	refused dc/system-app "$(hook_patch 99 replace)"
+}
