@@ -97,6 +97,12 @@ find_named(const json_t *array, const char *field, const char *value)
 }
 
 int
+is_has_spec_tag(const json_t *is, const char *tag)
+{
+	return find_named(jpath(is, "spec", "tags"), "name", tag) != NULL;
+}
+
+int
 tag_assess(const json_t *is, const char *tag, struct tag_view *v)
 {
 	const json_t *spec, *status, *items, *item0, *cond = NULL, *c;
@@ -155,8 +161,8 @@ dc_database(const json_t *dc, const char *is, const char *from, const char *to, 
 
 		if (!tag)
 			continue;
-		if (strcmp(tag, from) == 0 || strcmp(tag, to) == 0)
-			this = DB_OTHER;
+		if (strcmp(tag, from) == 0 || strcmp(tag, to) == 0 || streq(procedure_release_of_tag(tag), from))
+			this = DB_OTHER;  /* 2.8: IS:latest (the 2.8 -> 2.9 guide gives no Oracle branch) */
 		else if ((strncmp(tag, from, fl) == 0 && strcmp(tag + fl, "-oracle") == 0) ||
 			 (strncmp(tag, to, tl) == 0 && strcmp(tag + tl, "-oracle") == 0))
 			this = DB_ORACLE;
@@ -284,7 +290,9 @@ release_of_dc(const json_t *dc, const char *name, const struct section *s, struc
 
 		if (!tag)
 			continue;
-		if (tag_release(tag, rel, sizeof(rel)) < 0) {
+		if (procedure_release_of_tag(tag))
+			strlcopy(rel, procedure_release_of_tag(tag), sizeof(rel));  /* 2.8: IS:latest */
+		else if (tag_release(tag, rel, sizeof(rel)) < 0) {
 			snprintf(why, n, "dc/%s has an image trigger on '%s:%s', which names no release "
 				 "(MAJOR.MINOR, or MAJOR.MINOR-oracle)", name, s->imagestream, tag);
 			return -1;

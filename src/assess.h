@@ -77,6 +77,9 @@ struct release_view {
  */
 int detect_release(const json_t *list, const struct hop *h, struct release_view *v, char *why, size_t n);
 
+/* 1 if image stream is (NULL: none) has tag `tag` in its spec */
+int is_has_spec_tag(const json_t *is, const char *tag);
+
 /* read dc's triggers on image stream `is` against the old and new tags and the
  * documented containers */
 void trigger_assess(const json_t *dc, const char *is, const char *old_tag, const char *new_tag,

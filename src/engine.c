@@ -343,6 +343,8 @@ step_next(struct engine *e)
 	switch (e->plan.steps[e->step].kind) {
 	case STEP_BACKUP: backup_step(e); break;
 	case STEP_RELEASE: release_step(e); break;
+	case STEP_SECRET: secret_step(e); break;
+	case STEP_UNTAG: untag_step(e); break;
 	case STEP_TAG: tag_step(e); break;
 	case STEP_IMPORT: import_step(e); break;
 	case STEP_DC: dc_step(e); break;
@@ -529,6 +531,7 @@ engine_run(const struct options *o)
 	for (i = 0; i < PLAN_MAX_DCS; i++)
 		json_decref(e->dcs[i]);
 	json_decref(e->cm);
+	json_decref(e->secret);
 	status = e->status;
 	free(e);
 	return status;

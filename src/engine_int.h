@@ -166,6 +166,7 @@ struct engine {
 
 	json_t *dcs[PLAN_MAX_DCS];            /* read by the preflight (NULL: absent) */
 	json_t *cm;                           /* the release ConfigMap, when the release step is in the plan */
+	json_t *secret;                       /* the hop's secret, when the secret step is in the plan */
 	char backup_dir[4096];                /* where the backup goes */
 	int backup_wanted;                    /* the backup step saves one (else: the upgrade has begun) */
 	char backup_note[4200];               /* what it saved, for the step's end */
@@ -312,6 +313,12 @@ void backup_command(struct engine *e);
 void release_step(struct engine *e);
 /* 1 if e->cm has the version number <to> */
 int release_done(const struct engine *e);
+/* remove the hop's secret key unless it is gone, then read it back */
+void secret_step(struct engine *e);
+/* 1 if e->secret has the hop's secret key */
+int secret_key_present(const struct engine *e);
+/* delete the current step's section's old tag unless it is gone */
+void untag_step(struct engine *e);
 /* check that every present dc runs its new image in every container its trigger names */
 void confirm_step(struct engine *e);
 /* restore the replicas scale-down recorded */

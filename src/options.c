@@ -28,7 +28,7 @@ const char usage_text[] =
 	"  -n, --namespace NAME          the 3scale project (default: oc's current project)\n"
 	"      --from VERSION            default: what the install runs, read from the dcs'\n"
 	"                                image triggers (the lowest release any is on)\n"
-	"      --to VERSION              default 2.10 (the supported hop: 2.9 -> 2.10)\n"
+	"      --to VERSION              default 2.10 (the supported hops: 2.8 -> 2.9, 2.9 -> 2.10)\n"
 	"      --database auto|oracle|other\n"
 	"                                default auto: detected from the dcs' image triggers\n"
 	"      --oc PATH                 the oc executable (default: $OC, else oc on PATH);\n"
@@ -40,7 +40,8 @@ const char usage_text[] =
 	"      --retry-failed            retry a rollout that failed in an earlier run\n"
 	"                                (oc rollout retry)\n"
 	"      --only LIST               only these sections (comma-separated: backup, release,\n"
-	"                                system, apicast, backend, zync, memcached, zync-database,\n"
+	"                                base-url (2.8 -> 2.9), system, apicast, backend, zync,\n"
+	"                                memcached, zync-database,\n"
 	"                                backend-redis, system-redis, system-database, confirm);\n"
 	"                                --only system is the system image alone\n"
 	"      --skip LIST               all sections but these\n"
@@ -374,6 +375,14 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 	else {
 		snprintf(err, errlen, "invalid --database '%s': expected auto, oracle or other", database);
 		return -1;
+	}
+	if (o->database == DB_ORACLE) {
+		const struct hop *h = o->from ? procedure_hop(o->from, o->to) : procedure_hop_to(o->to);
+
+		if (!h->oracle) {
+			snprintf(err, errlen, "the %s -> %s procedure has no documented Oracle branch", h->from, h->to);
+			return -1;
+		}
 	}
 	if (strcmp(output, "json") == 0)
 		o->json = 1;

@@ -43,7 +43,8 @@ add_step(struct plan *p, enum step_kind kind, int section, int dc)
 static int
 side_step(const struct plan *p, const struct step *s)
 {
-	return (s->kind == STEP_DC || s->kind == STEP_ABSENT) && s->section >= 0 && s->section != p->sys;
+	return (s->kind == STEP_DC || s->kind == STEP_ABSENT || s->kind == STEP_UNTAG) && s->section >= 0 &&
+	       s->section != p->sys;
 }
 
 void
@@ -64,6 +65,10 @@ plan_parallel(struct plan *p)
 			order[n] = p->steps[i];
 			order[n++].group = 1;
 		}
+	/* the old tags go once every lane is done (no trigger names them any more) */
+	for (i = a; i < b; i++)
+		if (p->steps[i].kind == STEP_UNTAG)
+			order[n++] = p->steps[i];
 	memcpy(&p->steps[a], order, (size_t)n * sizeof(order[0]));
 }
 
@@ -89,7 +94,10 @@ add_sections(struct plan *p, const char *from, const char *to, const char *only,
 
 		ps->sec = sec;
 		ps->in_run = plan_selected(sec->name, only, skip);
-		snprintf(ps->old_tag, sizeof(ps->old_tag), "%s%s", from, is_system ? suffix : "");
+		if (p->hop->old_trigger)
+			strlcopy(ps->old_tag, p->hop->old_trigger, sizeof(ps->old_tag));
+		else
+			snprintf(ps->old_tag, sizeof(ps->old_tag), "%s%s", from, is_system ? suffix : "");
 		snprintf(ps->new_tag, sizeof(ps->new_tag), "%s%s", to, is_system ? suffix : "");
 		procedure_tag_patch(sec, to, ps->patch, sizeof(ps->patch));
 		if (is_system)
@@ -154,6 +162,12 @@ add_dc_steps(struct plan *p, int s)
 			snprintf(st->title, sizeof(st->title), "dc/%s", name);
 			strlcopy(st->note, "not in the namespace: skipped", sizeof(st->note));
 		}
+		if (p->hop->untag && ps->sec->untag_after >= 0 && p->dcs[i].spec == &ps->sec->dcs[ps->sec->untag_after]) {
+			st = add_step(p, STEP_UNTAG, s, -1);
+			snprintf(st->id, sizeof(st->id), "untag/%s", ps->sec->imagestream);
+			snprintf(st->title, sizeof(st->title), "delete image stream tag %s:%s", ps->sec->imagestream,
+				 p->hop->untag);
+		}
 	}
 }
 
@@ -184,6 +198,13 @@ plan_build(struct plan *p, const char *from, const char *to, enum database db,
 		strlcopy(s->id, STEP_NAME_RELEASE, sizeof(s->id));
 		snprintf(s->title, sizeof(s->title), "cm/%s: %s %s -> %s", p->hop->release_cm, p->hop->release_key,
 			 from, to);
+	}
+
+	if (p->hop->secret && plan_selected(STEP_NAME_SECRET, only, skip) && plan_any_present(p)) {
+		procedure_secret_patch(p->hop, p->secret_patch, sizeof(p->secret_patch));
+		s = add_step(p, STEP_SECRET, -1, -1);
+		snprintf(s->id, sizeof(s->id), "secret/%s", p->hop->secret);
+		snprintf(s->title, sizeof(s->title), "secret/%s: remove %s", p->hop->secret, p->hop->secret_key);
 	}
 
 	/* every tag and every import before the first trigger moves */
@@ -311,6 +332,27 @@ plan_step_commands(const struct plan *p, const struct step *s, const char *oc,
 		args_add(&cmds[0], "%s", p->hop->release_cm);
 		args_add(&cmds[0], "--patch");
 		args_add(&cmds[0], "%s", p->release_patch);
+		add_ns(&cmds[0], ns);
+		return 1;
+	case STEP_SECRET:
+		if (max < 1 || (s->skip & SKIP_PATCH))
+			return 0;
+		args_init(&cmds[0], oc);
+		args_add(&cmds[0], "patch");
+		args_add(&cmds[0], "secret");
+		args_add(&cmds[0], "%s", p->hop->secret);
+		args_add(&cmds[0], "--type=json");
+		args_add(&cmds[0], "-p");
+		args_add(&cmds[0], "%s", p->secret_patch);
+		add_ns(&cmds[0], ns);
+		return 1;
+	case STEP_UNTAG:
+		if (max < 1 || (s->skip & SKIP_PATCH))
+			return 0;
+		args_init(&cmds[0], oc);
+		args_add(&cmds[0], "tag");
+		args_add(&cmds[0], "-d");
+		args_add(&cmds[0], "%s:%s", PLAN_IS(p, s->section), p->hop->untag);
 		add_ns(&cmds[0], ns);
 		return 1;
 	case STEP_TAG:

@@ -11,9 +11,11 @@ enum database { DB_AUTO, DB_OTHER, DB_ORACLE };
 enum step_kind {
 	STEP_BACKUP,   /* save the objects the guide's backup saves, one JSON file each */
 	STEP_RELEASE,  /* the version number: patch the release ConfigMap's key to <to>, read it back */
+	STEP_SECRET,   /* remove a key from a secret (2.8 -> 2.9: BASE_URL), unless it is gone */
 	STEP_TAG,      /* add a section's image stream tag <to> */
 	STEP_IMPORT,   /* wait for that tag's import */
 	STEP_DC,       /* move one dc's image trigger and wait for its rollout */
+	STEP_UNTAG,    /* delete a section's old tag (oc tag -d IS:latest), unless it is gone */
 	STEP_ABSENT,   /* a section, or one dc of it, that the namespace does not have: skipped */
 	STEP_CONFIRM,  /* every dc runs its new tag's image in every container its trigger names */
 	STEP_REPLICAS  /* restore replicas recorded by scale-down */
@@ -21,7 +23,7 @@ enum step_kind {
 
 #define PLAN_MAX_SECTIONS 12
 #define PLAN_MAX_DCS 24
-#define PLAN_MAX_STEPS 48
+#define PLAN_MAX_STEPS 64
 
 /* one section of the hop, as this run does it */
 struct plan_section {
@@ -68,6 +70,7 @@ struct plan {
 	int ndcs;
 	int sys;              /* the system section's index (-1: the hop has none) */
 	char release_patch[128];  /* the guide's patch of the version number */
+	char secret_patch[128];   /* the JSON patch that removes the hop's secret key */
 	struct step steps[PLAN_MAX_STEPS];
 	int nsteps;
 };

@@ -50,6 +50,18 @@ plan_mark_done(struct engine *e)
 				strlcopy(s->note, "already done", sizeof(s->note));
 			}
 			break;
+		case STEP_SECRET:
+			if (!secret_key_present(e)) {
+				s->skip = SKIP_PATCH;
+				strlcopy(s->note, e->secret ? "already gone" : "the secret is not there", sizeof(s->note));
+			}
+			break;
+		case STEP_UNTAG:
+			if (!is_has_spec_tag(e->secs[s->section].is, e->plan.hop->untag)) {
+				s->skip = SKIP_PATCH;
+				strlcopy(s->note, "already gone", sizeof(s->note));
+			}
+			break;
 		case STEP_TAG:
 			if (e->secs[s->section].tag.in_spec) {
 				s->skip = SKIP_PATCH;
@@ -177,6 +189,13 @@ preflight_oracle(struct engine *e)
 	struct secstate *ss;
 	struct tag_view ot;
 
+	if (e->plan.db == DB_ORACLE && !e->plan.hop->oracle) {
+		report_error("the %s -> %s guide (procedures.md) gives no Oracle branch: its system trigger tags "
+			     "are not documented", e->plan.from, e->plan.to);
+		report_hint("upgrade this hop by hand, following Red Hat's \"Migrating 3scale %s\" for Oracle",
+			    e->plan.to);
+		return -1;
+	}
 	if (e->plan.db != DB_ORACLE || e->plan.sys < 0 || !e->plan.sections[e->plan.sys].present ||
 	    !(e->plan.sections[e->plan.sys].in_run || e->plan.sections[e->plan.sys].checked))
 		return 0;
@@ -209,6 +228,16 @@ reads_cm(const struct engine *e)
 {
 	return reads_release(e) ||
 	       (!e->o->from && e->o->command != CMD_SCALE_DOWN && e->o->command != CMD_BACKUP);
+}
+
+/* the preflight reads the hop's secret: the plan has the secret step */
+static int
+reads_secret(const struct engine *e)
+{
+	const struct hop *h = procedure_hop_to(e->o->to);
+
+	return h->secret && e->o->command != CMD_SCALE_DOWN && e->o->command != CMD_BACKUP &&
+	       plan_selected(STEP_NAME_SECRET, e->o->only, e->o->skip);
 }
 
 /* 1 if a dc of one of hop h's sections is in the List dcs */
@@ -260,9 +289,13 @@ preflight_from(struct engine *e, const json_t *dcs)
 		return -1;
 	}
 	if (!(hop = procedure_hop(v->release, e->o->to))) {
+		const struct hop *next = procedure_hop_from(v->release);
+
 		report_error("3scale %s runs (dc/%s triggers on %s): no documented procedure for %s -> %s "
 			     "(supported: %s)", v->release, v->dc, v->trigger, v->release, e->o->to,
 			     procedure_hops());
+		if (next)
+			report_hint("upgrade one hop at a time: --to %s first", next->to);
 		return -1;
 	}
 	e->from = hop->from;
@@ -392,7 +425,9 @@ preflight_read(struct batch *b)
 	dcs = b->slots[first + 1].doc;
 	if (reads_cm(e))
 		e->cm = batch_take(b, first + 2);  /* NULL if absent and only read for the check */
-	for (i = first + 2 + reads_cm(e); i < b->nslots; i++) {
+	if (reads_secret(e))
+		e->secret = batch_take(b, first + 2 + reads_cm(e));  /* NULL if absent */
+	for (i = first + 2 + reads_cm(e) + reads_secret(e); i < b->nslots; i++) {
 		if (strcmp(b->slots[i].text, "yes") != 0) {
 			report_error("user '%s' may not %s %s in namespace %s (oc auth can-i says %s)", e->user,
 				     b->slots[i].cmd.v[3], b->slots[i].cmd.v[4], e->ns, b->slots[i].text);
@@ -442,6 +477,12 @@ preflight_reads(struct engine *e)
 		snprintf(what, sizeof(what), "cm/%s", procedure_hop_to(e->o->to)->release_cm);
 		/* only to check a detected --from against: it may be absent */
 		cmd_get(batch_add(b, reads_release(e) ? READ_JSON : READ_OPTIONAL), e->o->oc, e->ns, what, NULL);
+	}
+	if (reads_secret(e)) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "secret/%s", procedure_hop_to(e->o->to)->secret);
+		cmd_get(batch_add(b, READ_OPTIONAL), e->o->oc, e->ns, what, NULL);
 	}
 	/* the commands that change something need these rights */
 	if (e->o->command == CMD_RUN || e->o->command == CMD_SCALE_DOWN) {

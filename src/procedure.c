@@ -13,35 +13,73 @@
 #include <stdio.h>
 #include <string.h>
 
-/*      name              image stream               image                                                           display name              tight  db opt pattern  dcs with their --containers */
+/*
+ * 2.8 -> 2.9 (Migrating 3scale 2.9, chapter 2; procedures.md §3): the 2.10 table with 3scale2.9
+ * and "... 2.9". After a section's dcs moved, its `latest` tag is deleted: the last two
+ * numbers say after which dc (-1: never, amp-system) and 1 where that follows the
+ * guide's pattern (P) rather than its text (G: apicast, backend, zync, memcached).
+ */
+/*      name              image stream               image                                                           display name              tight  db opt pattern  dcs with their --containers, untag after, P */
+const struct section procedure_2_9[] = {
+	{ "system",          "amp-system",               "registry.redhat.io/3scale-amp2/system-rhel7:3scale2.9",           "AMP system 2.9",          0, 0, 0, 0,
+	  { { "system-app", "system-master,system-developer,system-provider" },
+	    { "system-sidekiq", "system-sidekiq,check-svc" },
+	    { "system-sphinx", "system-sphinx,system-master-svc" } }, 3, -1, 0 },
+	{ "apicast",         "amp-apicast",              "registry.redhat.io/3scale-amp2/apicast-gateway-rhel8:3scale2.9",  "AMP APIcast 2.9",         1, 0, 0, 0,
+	  { { "apicast-staging", "apicast-staging" },
+	    { "apicast-production", "apicast-production,system-master-svc" } }, 2, 1, 0 },
+	/* the guide deletes amp-backend:latest after backend-worker, before backend-cron */
+	{ "backend",         "amp-backend",              "registry.redhat.io/3scale-amp2/backend-rhel7:3scale2.9",          "AMP Backend 2.9",         1, 0, 0, 0,
+	  { { "backend-listener", "backend-listener" },
+	    { "backend-worker", "backend-worker,backend-redis-svc" },
+	    { "backend-cron", "backend-cron,backend-redis-svc" } }, 3, 1, 0 },
+	{ "zync",            "amp-zync",                 "registry.redhat.io/3scale-amp2/zync-rhel7:3scale2.9",             "AMP Zync 2.9",            0, 0, 0, 0,
+	  { { "zync", "zync,zync-db-svc" },
+	    { "zync-que", "que" } }, 2, 1, 0 },
+	{ "memcached",       "system-memcached",         "registry.redhat.io/3scale-amp2/memcached-rhel7:3scale2.9",        "System 2.9 Memcached",    0, 0, 0, 0,
+	  { { "system-memcache", "memcache" } }, 1, 0, 0 },
+	{ "zync-database",   "zync-database-postgresql", "registry.redhat.io/rhscl/postgresql-10-rhel7",                    "Zync 2.9 PostgreSQL",     0, 1, 0, 0,
+	  { { "zync-database", "postgresql" } }, 1, 0, 1 },
+	{ "backend-redis",   "backend-redis",            "registry.redhat.io/rhscl/redis-32-rhel7:3.2",                     "Backend 2.9 Redis",       0, 1, 1, 0,
+	  { { "backend-redis", "backend-redis" } }, 1, 0, 1 },
+	{ "system-redis",    "system-redis",             "registry.redhat.io/rhscl/redis-32-rhel7:3.2",                     "System 2.9 Redis",        0, 1, 1, 0,
+	  { { "system-redis", "system-redis" } }, 1, 0, 1 },
+	{ "system-database", "system-mysql",             "registry.redhat.io/rhscl/mysql-57-rhel7:5.7",                     "System 2.9 MySQL",        0, 1, 1, 0,
+	  { { "system-mysql", "system-mysql" } }, 1, 0, 1 },
+	{ "system-database", "system-postgresql",        "registry.redhat.io/rhscl/postgresql-10-rhel7",                    "System 2.9 PostgreSQL",   0, 1, 1, 1,
+	  { { "system-postgresql", "system-postgresql" } }, 1, 0, 1 },
+};
+
+/* 2.9 -> 2.10 (Migrating 3scale 2.10, chapter 2; procedures.md §2); no tag is deleted */
+/*      name              image stream               image                                                           display name              tight  db opt pattern  dcs with their --containers, untag after, P */
 const struct section procedure_2_10[] = {
 	{ "system",          "amp-system",               "registry.redhat.io/3scale-amp2/system-rhel7:3scale2.10",          "AMP system 2.10",         0, 0, 0, 0,
 	  { { "system-app", "system-master,system-developer,system-provider" },
 	    { "system-sidekiq", "system-sidekiq,check-svc" },
-	    { "system-sphinx", "system-sphinx,system-master-svc" } }, 3 },
+	    { "system-sphinx", "system-sphinx,system-master-svc" } }, 3, -1, 0 },
 	{ "apicast",         "amp-apicast",              "registry.redhat.io/3scale-amp2/apicast-gateway-rhel8:3scale2.10", "AMP APIcast 2.10",        1, 0, 0, 0,
 	  { { "apicast-staging", "apicast-staging" },
-	    { "apicast-production", "apicast-production,system-master-svc" } }, 2 },
+	    { "apicast-production", "apicast-production,system-master-svc" } }, 2, -1, 0 },
 	{ "backend",         "amp-backend",              "registry.redhat.io/3scale-amp2/backend-rhel7:3scale2.10",         "AMP Backend 2.10",        1, 0, 0, 0,
 	  { { "backend-listener", "backend-listener" },
 	    { "backend-worker", "backend-worker,backend-redis-svc" },
-	    { "backend-cron", "backend-cron,backend-redis-svc" } }, 3 },
+	    { "backend-cron", "backend-cron,backend-redis-svc" } }, 3, -1, 0 },
 	{ "zync",            "amp-zync",                 "registry.redhat.io/3scale-amp2/zync-rhel7:3scale2.10",            "AMP Zync 2.10",           0, 0, 0, 0,
 	  { { "zync", "zync,zync-db-svc" },
-	    { "zync-que", "que" } }, 2 },
+	    { "zync-que", "que" } }, 2, -1, 0 },
 	{ "memcached",       "system-memcached",         "registry.redhat.io/3scale-amp2/memcached-rhel7:3scale2.10",       "System 2.10 Memcached",   0, 0, 0, 0,
-	  { { "system-memcache", "memcache" } }, 1 },
+	  { { "system-memcache", "memcache" } }, 1, -1, 0 },
 	{ "zync-database",   "zync-database-postgresql", "registry.redhat.io/rhscl/postgresql-10-rhel7",                    "Zync 2.10 PostgreSQL",    0, 1, 0, 0,
-	  { { "zync-database", "postgresql" } }, 1 },
+	  { { "zync-database", "postgresql" } }, 1, -1, 0 },
 	{ "backend-redis",   "backend-redis",            "registry.redhat.io/rhscl/redis-32-rhel7:3.2",                     "Backend 2.10 Redis",      0, 1, 1, 0,
-	  { { "backend-redis", "backend-redis" } }, 1 },
+	  { { "backend-redis", "backend-redis" } }, 1, -1, 0 },
 	{ "system-redis",    "system-redis",             "registry.redhat.io/rhscl/redis-32-rhel7:3.2",                     "System 2.10 Redis",       0, 1, 1, 0,
-	  { { "system-redis", "system-redis" } }, 1 },
+	  { { "system-redis", "system-redis" } }, 1, -1, 0 },
 	/* system-database: whichever of the two dcs exists (neither with Oracle or an external database) */
 	{ "system-database", "system-mysql",             "registry.redhat.io/rhscl/mysql-57-rhel7:5.7",                     "System 2.10 MySQL",       0, 1, 1, 0,
-	  { { "system-mysql", "system-mysql" } }, 1 },
+	  { { "system-mysql", "system-mysql" } }, 1, -1, 0 },
 	{ "system-database", "system-postgresql",        "registry.redhat.io/rhscl/postgresql-10-rhel7",                    "System 2.10 PostgreSQL",  0, 1, 1, 1,
-	  { { "system-postgresql", "system-postgresql" } }, 1 },
+	  { { "system-postgresql", "system-postgresql" } }, 1, -1, 0 },
 };
 
 /* "Creating a backup of the 3scale project" (G): `oc get all`, then these kinds, one file each */
@@ -52,9 +90,12 @@ const char *const procedure_backup_kinds[] = {
 };
 
 static const struct hop hops[] = {
+	/* old triggers on IS:latest; BASE_URL out of system-master-apicast; oc tag -d IS:latest; no Oracle branch given */
+	{ "2.8", "2.9", procedure_2_9, (int)(sizeof(procedure_2_9) / sizeof(procedure_2_9[0])),
+	  "system-environment", "AMP_RELEASE", 1, "latest", "latest", "system-master-apicast", "BASE_URL", 0 },
 	/* the version number: P (the 2.11 guide prints it; 2.10's follows the same pattern) */
 	{ "2.9", "2.10", procedure_2_10, (int)(sizeof(procedure_2_10) / sizeof(procedure_2_10[0])),
-	  "system-environment", "AMP_RELEASE", 1 },
+	  "system-environment", "AMP_RELEASE", 1, NULL, NULL, NULL, NULL, 1 },
 };
 
 const struct hop *
@@ -69,6 +110,17 @@ procedure_hop(const char *from, const char *to)
 }
 
 const struct hop *
+procedure_hop_from(const char *from)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(hops) / sizeof(hops[0]); i++)
+		if (strcmp(hops[i].from, from) == 0)
+			return &hops[i];
+	return NULL;
+}
+
+const struct hop *
 procedure_hop_to(const char *to)
 {
 	size_t i;
@@ -77,6 +129,26 @@ procedure_hop_to(const char *to)
 		if (strcmp(hops[i].to, to) == 0)
 			return &hops[i];
 	return NULL;
+}
+
+const char *
+procedure_release_of_tag(const char *tag)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(hops) / sizeof(hops[0]); i++)
+		if (hops[i].old_trigger && strcmp(hops[i].old_trigger, tag) == 0)
+			return hops[i].from;
+	return NULL;
+}
+
+int
+procedure_secret_patch(const struct hop *h, char *buf, size_t n)
+{
+	/* the guide's text, spacing included */
+	int len = snprintf(buf, n, "[{\"op\": \"remove\", \"path\": \"/data/%s\"}]", h->secret_key ? h->secret_key : "");
+
+	return len < 0 || (size_t)len >= n ? -1 : len;
 }
 
 const char *
@@ -123,7 +195,7 @@ procedure_section_known(const char *name)
 	size_t i;
 
 	if (strcmp(name, STEP_NAME_BACKUP) == 0 || strcmp(name, STEP_NAME_RELEASE) == 0 ||
-	    strcmp(name, STEP_NAME_CONFIRM) == 0)
+	    strcmp(name, STEP_NAME_SECRET) == 0 || strcmp(name, STEP_NAME_CONFIRM) == 0)
 		return 1;
 	for (i = 0; i < sizeof(hops) / sizeof(hops[0]); i++)
 		if (procedure_section(&hops[i], name))
@@ -140,7 +212,7 @@ procedure_section_names(void)
 
 	if (buf[0])
 		return buf;
-	len = (size_t)snprintf(buf, sizeof(buf), "%s,%s", STEP_NAME_BACKUP, STEP_NAME_RELEASE);
+	len = (size_t)snprintf(buf, sizeof(buf), "%s,%s,%s", STEP_NAME_BACKUP, STEP_NAME_RELEASE, STEP_NAME_SECRET);
 	for (i = 0; i < sizeof(hops) / sizeof(hops[0]); i++)
 		for (k = 0; k < hops[i].nsections; k++) {
 			const char *name = hops[i].sections[k].name;

@@ -27,6 +27,8 @@ struct section {
 	int pattern;              /* follows the guide's pattern (another release's text), not its print */
 	struct dc_spec dcs[SECTION_MAX_DCS];
 	int ndcs;
+	int untag_after;          /* hops with hop.untag: delete IS:<untag> after this dc (index), -1 never */
+	int untag_pattern;        /* that deletion follows the guide's pattern (P) */
 };
 
 /* one hop of the procedure: from -> to, its sections in the guide's order */
@@ -37,20 +39,31 @@ struct hop {
 	const char *release_cm;   /* the version number: this ConfigMap's key ... */
 	const char *release_key;  /* ... becomes <to> ("system-environment", "AMP_RELEASE") */
 	int release_pattern;      /* that step follows another release's guide (P) */
+	const char *old_trigger;  /* the tag the old triggers name, NULL: <from> (2.8: "latest") */
+	const char *untag;        /* the tag deleted after a section's dcs moved (oc tag -d), NULL: none */
+	const char *secret;       /* a key removed from this secret after the version number ... */
+	const char *secret_key;   /* ... (2.8 -> 2.9: BASE_URL of system-master-apicast), NULL: none */
+	int oracle;               /* the guide describes the Oracle branch of this hop */
 };
 
 /* the steps of a hop besides its image sections, as --only and --skip name them */
 #define STEP_NAME_BACKUP "backup"
 #define STEP_NAME_RELEASE "release"
 #define STEP_NAME_CONFIRM "confirm"
+#define STEP_NAME_SECRET "base-url"
 
-/* the sections of 2.9 -> 2.10, the system section first */
+/* the sections of 2.8 -> 2.9 and of 2.9 -> 2.10, the system section first */
+extern const struct section procedure_2_9[];
 extern const struct section procedure_2_10[];
 
 /* the hop from -> to, NULL if no guide describes it */
 const struct hop *procedure_hop(const char *from, const char *to);
+/* the hop that begins at from, NULL if none */
+const struct hop *procedure_hop_from(const char *from);
 /* the hop that ends at to, NULL if none */
 const struct hop *procedure_hop_to(const char *to);
+/* the release whose triggers name tag (a tag that names no release: "latest" -> "2.8"), or NULL */
+const char *procedure_release_of_tag(const char *tag);
 /* the hops there are, for messages: "2.9 -> 2.10" (a static buffer) */
 const char *procedure_hops(void);
 /* the section called name in hop h, NULL if none (the first of two alternatives) */
@@ -67,6 +80,9 @@ const char *procedure_section_names(void);
  * spelling. NULL-terminated.
  */
 extern const char *const procedure_backup_kinds[];
+
+/* the JSON patch that removes hop h's secret key, into buf */
+int procedure_secret_patch(const struct hop *h, char *buf, size_t n);
 
 /* the guide's patch of the version number to <to> (a strategic merge patch), into buf */
 int procedure_release_patch(const struct hop *h, char *buf, size_t n);

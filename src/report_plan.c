@@ -19,6 +19,12 @@ wait_note(const struct plan *p, const struct step *s, char *buf, size_t n)
 		snprintf(buf, n, "then check: oc get cm/%s -o json has .data.%s = \"%s\"", p->hop->release_cm,
 			 p->hop->release_key, p->to);
 		return buf;
+	case STEP_SECRET:
+		snprintf(buf, n, "unless the key is gone (oc get secret/%s -o json; no value is printed), then check it is",
+			 p->hop->secret);
+		return buf;
+	case STEP_UNTAG:
+		return "unless the tag is gone (oc get imagestream -o json), then check it is";
 	case STEP_CONFIRM:
 		return "check each dc's containers (oc get dc -o json): the image of its new tag, by digest";
 	case STEP_IMPORT:

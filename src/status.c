@@ -109,6 +109,18 @@ step_status(const struct engine *e, const struct batch *b, const struct step *s,
 		else
 			snprintf(detail, n, "%s is not %s", e->plan.hop->release_key, e->plan.to);
 		break;
+	case STEP_SECRET:
+		if (!secret_key_present(e))
+			st = STEP_DONE;
+		else
+			snprintf(detail, n, "secret/%s has %s", e->plan.hop->secret, e->plan.hop->secret_key);
+		break;
+	case STEP_UNTAG:
+		if (!is_has_spec_tag(e->secs[s->section].is, e->plan.hop->untag))
+			st = STEP_DONE;
+		else
+			snprintf(detail, n, "tag %s is there", e->plan.hop->untag);
+		break;
 	case STEP_TAG: {
 		const struct secstate *ss = &e->secs[s->section];
 

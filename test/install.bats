@@ -211,13 +211,15 @@ complete_words() {
 	run complete_words 3scale-upgrade --color n
 	assert_output "never"
 	run complete_words 3scale-upgrade --to ""
-	assert_output "2.10"
+	assert_output "$(printf '%s\n' 2.9 2.10)"
 	run complete_words 3scale-upgrade run --only s
 	assert_output "$(printf '%s\n' system system-redis system-database)"
 	run complete_words 3scale-upgrade run --skip system,ba
-	assert_output "$(printf '%s\n' system,backend system,backend-redis)"
+	assert_output "$(printf '%s\n' system,backup system,base-url system,backend system,backend-redis)"
 	run complete_words 3scale-upgrade run --only re
 	assert_output "release"
+	run complete_words 3scale-upgrade run --only bas
+	assert_output "base-url"
 	# --opt=value split at '=' by COMP_WORDBREAKS, as bash does by default
 	run complete_words 3scale-upgrade --color =
 	assert_output "$(printf '%s\n' auto always never)"

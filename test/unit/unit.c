@@ -587,8 +587,10 @@ static const struct release_case release_cases[] = {
 	{ "old and new trigger on one dc: the old release", "dcs-both.json", NULL, 1, "2.9", NULL, NULL, NULL, 3 },
 	{ "a dc without image trigger is not counted", "dcs-resumed.json", NULL, 1, "2.9", "system-sidekiq", NULL,
 	  NULL, 2 },
-	{ "a trigger on :latest names no release", "dcs-latest.json", NULL, -1, NULL, NULL, NULL,
-	  "amp-system:latest", 0 },
+	{ "a trigger on :latest: the 2.8 templates' triggers", "dcs-latest.json", NULL, 1, "2.8", "system-app",
+	  "amp-system:latest", NULL, 3 },
+	{ "a trigger on another tag names no release", NULL, "{\"items\": [" DC_ON("system-app", "amp-system", "stable") "]}",
+	  -1, NULL, NULL, NULL, "amp-system:stable", 0 },
 	{ "no dc: nothing to tell", NULL, "{\"kind\": \"List\", \"items\": []}", 0, NULL, NULL, NULL, NULL, 0 },
 	{ "the lowest release wins, whatever the order", NULL,
 	  "{\"items\": [" DC_ON("system-app", "amp-system", "2.10") ", " DC_ON("apicast-staging", "amp-apicast", "2.9")
@@ -870,8 +872,12 @@ test_procedure(void)
 
 	current_case = "procedure: the hops";
 	CHECK(h != NULL);
-	CHECK(procedure_hop("2.8", "2.9") == NULL && procedure_hop("2.9", "2.11") == NULL);
-	CHECK_STR(procedure_hops(), "2.9 -> 2.10");
+	CHECK(procedure_hop("2.8", "2.10") == NULL && procedure_hop("2.9", "2.11") == NULL);
+	CHECK_STR(procedure_hops(), "2.8 -> 2.9, 2.9 -> 2.10");
+	CHECK(procedure_hop_from("2.8") == procedure_hop("2.8", "2.9"));
+	CHECK(procedure_hop_to("2.9") == procedure_hop("2.8", "2.9"));
+	CHECK_STR(procedure_release_of_tag("latest"), "2.8");
+	CHECK(procedure_release_of_tag("2.9") == NULL);
 	if (!h)
 		return;
 
@@ -1083,6 +1089,67 @@ test_plan_parallel(void)
 }
 
 static void
+test_plan_2_9(void)
+{
+	struct plan p;
+	struct args cmds[4];
+	char b0[1024], b1[1024];
+	int i, n;
+
+	current_case = "2.8 -> 2.9: BASE_URL after the version number, old tags deleted at the guide's places";
+	plan_build(&p, "2.8", "2.9", DB_OTHER, NULL, NULL, NULL, NULL);
+	CHECK_HAS(step_order(&p, 0), "backup:0 release:0 secret/system-master-apicast:0 tag/amp-system:0 ");
+	CHECK(strstr(step_order(&p, 0), "backup:0 release:0 secret/") == step_order(&p, 0));
+	CHECK_STR(step_order(&p, 21),
+		  "dc/system-app:0 dc/system-sidekiq:0 dc/system-sphinx:0 dc/apicast-staging:0 dc/apicast-production:0 "
+		  "untag/amp-apicast:0 dc/backend-listener:0 dc/backend-worker:0 untag/amp-backend:0 dc/backend-cron:0 "
+		  "dc/zync:0 dc/zync-que:0 untag/amp-zync:0 dc/system-memcache:0 untag/system-memcached:0 "
+		  "dc/zync-database:0 untag/zync-database-postgresql:0 dc/backend-redis:0 untag/backend-redis:0 "
+		  "dc/system-redis:0 untag/system-redis:0 dc/system-mysql:0 untag/system-mysql:0 confirm:0 replicas:0");
+	for (i = 0; i < p.nsteps; i++) {
+		const struct step *s = &p.steps[i];
+
+		n = plan_step_commands(&p, s, "oc", "3scale", cmds, 4);
+		if (s->kind == STEP_DC && strcmp(s->id, "dc/backend-cron") == 0) {
+			CHECK_LONG(n, 2);
+			CHECK_STR(args_shell(&cmds[0], b0, sizeof(b0)), "oc set triggers dc/backend-cron --from-image=amp-backend:latest "
+				  "--containers=backend-cron,backend-redis-svc --remove -n 3scale");
+			CHECK_STR(args_shell(&cmds[1], b1, sizeof(b1)), "oc set triggers dc/backend-cron --from-image=amp-backend:2.9 "
+				  "--containers=backend-cron,backend-redis-svc -n 3scale");
+		} else if (s->kind == STEP_UNTAG && strcmp(s->id, "untag/amp-backend") == 0) {
+			CHECK_LONG(n, 1);
+			CHECK_STR(args_shell(&cmds[0], b0, sizeof(b0)), "oc tag -d amp-backend:latest -n 3scale");
+		} else if (s->kind == STEP_SECRET) {
+			CHECK_LONG(n, 1);
+			CHECK_STR(args_shell(&cmds[0], b0, sizeof(b0)), "oc patch secret system-master-apicast --type=json -p "
+				  "'[{\"op\": \"remove\", \"path\": \"/data/BASE_URL\"}]' -n 3scale");
+		} else if (s->kind == STEP_TAG && strcmp(s->id, "tag/amp-system") == 0) {
+			CHECK_HAS(p.sections[s->section].patch, "\"AMP system 2.9\"");
+			CHECK_HAS(p.sections[s->section].patch, "system-rhel7:3scale2.9\"}, \"name\": \"2.9\"");
+		}
+	}
+
+	current_case = "2.8 -> 2.9 --skip base-url: no secret step; --only apicast: its untag only";
+	plan_build(&p, "2.8", "2.9", DB_OTHER, NULL, "base-url", NULL, NULL);
+	CHECK(strstr(step_order(&p, 0), "backup:0 release:0 tag/amp-system:0 ") == step_order(&p, 0));
+	CHECK(strstr(step_order(&p, 0), "secret/") == NULL);
+	plan_build(&p, "2.8", "2.9", DB_OTHER, "apicast", NULL, NULL, NULL);
+	CHECK_STR(step_order(&p, 0), "tag/amp-apicast:0 import/amp-apicast:0 dc/apicast-staging:0 "
+		  "dc/apicast-production:0 untag/amp-apicast:0");
+
+	current_case = "2.8 -> 2.9 --parallel: the old tags go once every lane is done";
+	plan_build(&p, "2.8", "2.9", DB_OTHER, NULL, NULL, NULL, NULL);
+	plan_parallel(&p);
+	CHECK_STR(step_order(&p, 24),
+		  "dc/apicast-staging:1 dc/apicast-production:1 dc/backend-listener:1 "
+		  "dc/backend-worker:1 dc/backend-cron:1 dc/zync:1 dc/zync-que:1 dc/system-memcache:1 dc/zync-database:1 "
+		  "dc/backend-redis:1 dc/system-redis:1 dc/system-mysql:1 untag/amp-apicast:0 untag/amp-backend:0 "
+		  "untag/amp-zync:0 untag/system-memcached:0 untag/zync-database-postgresql:0 untag/backend-redis:0 "
+		  "untag/system-redis:0 untag/system-mysql:0 confirm:0 replicas:0");
+	current_case = "";
+}
+
+static void
 test_plan_present(void)
 {
 	static const char *const postgresql[] = {
@@ -1153,7 +1220,7 @@ test_plan_present(void)
 	current_case = "the names --only takes";
 	CHECK(plan_section_name("zync-database") && plan_section_name("system-database") && !plan_section_name("mysql"));
 	CHECK(plan_section_name("release") && plan_section_name("backup") && plan_section_name("confirm"));
-	CHECK_STR(plan_section_names(), "backup,release,system,apicast,backend,zync,memcached,zync-database,backend-redis,system-redis,"
+	CHECK_STR(plan_section_names(), "backup,release,base-url,system,apicast,backend,zync,memcached,zync-database,backend-redis,system-redis,"
 		  "system-database,confirm");
 	current_case = "";
 }
@@ -1462,10 +1529,12 @@ static const struct opt_case opt_cases[] = {
 	  USAGE_ERROR("not newer") },
 	{ "--to equal to --from", { "3scale-upgrade", "plan", "--from", "2.9", "--to", "2.9" },
 	  USAGE_ERROR("not newer") },
-	{ "a --to no hop ends at, --from detected", { "3scale-upgrade", "plan", "--to", "2.9" },
-	  USAGE_ERROR("no documented procedure ends at 2.9 (supported: 2.9 -> 2.10)") },
+	{ "a --to no hop ends at, --from detected", { "3scale-upgrade", "plan", "--to", "2.11" },
+	  USAGE_ERROR("no documented procedure ends at 2.11 (supported: 2.8 -> 2.9, 2.9 -> 2.10)") },
 	{ "a hop no guide describes", { "3scale-upgrade", "plan", "--from", "2.10", "--to", "2.12" },
-	  USAGE_ERROR("no documented procedure for 2.10 -> 2.12 (supported: 2.9 -> 2.10)") },
+	  USAGE_ERROR("no documented procedure for 2.10 -> 2.12 (supported: 2.8 -> 2.9, 2.9 -> 2.10)") },
+	{ "Oracle on a hop whose guide has no Oracle branch", { "3scale-upgrade", "plan", "--to", "2.9", "--database", "oracle" },
+	  USAGE_ERROR("the 2.8 -> 2.9 procedure has no documented Oracle branch") },
 	{ "an --oc path that is not executable", { "3scale-upgrade", "plan", "--oc", "/nonexistent/bin/oc" },
 	  USAGE_ERROR("/nonexistent/bin/oc") },
 	{ "-v with -q", { "3scale-upgrade", "run", "-v", "-q" }, USAGE_ERROR("-v and -q") },
@@ -1833,6 +1902,7 @@ main(int argc, char **argv)
 	test_plan_build();
 	test_plan_present();
 	test_plan_parallel();
+	test_plan_2_9();
 	test_plan_step_commands();
 	test_parse_duration();
 	test_fmt_duration();
