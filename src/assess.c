@@ -146,6 +146,21 @@ tag_assess(const json_t *is, const char *tag, struct tag_view *v)
 
 /* --- DeploymentConfig triggers and containers ----------------------------------------- */
 
+const char *
+dc_odd_trigger(const json_t *dc, const char *is, const char *old_tag, const char *new_tag)
+{
+	const json_t *t;
+	size_t i;
+
+	json_array_foreach(jpath(dc, "spec", "triggers"), i, t) {
+		const char *tag = trigger_tag(t, is);
+
+		if (tag && strcmp(tag, old_tag) != 0 && strcmp(tag, new_tag) != 0)
+			return tag;
+	}
+	return NULL;
+}
+
 int
 dc_database(const json_t *dc, const char *is, const char *from, const char *to, char *why, size_t n)
 {

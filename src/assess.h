@@ -40,6 +40,10 @@ int tag_assess(const json_t *is, const char *tag, struct tag_view *v);
 
 /* --- DeploymentConfig triggers and containers --------------------------------- */
 
+/* the tag of the dc's first image trigger on stream `is` that is on neither old_tag nor
+ * new_tag (a trigger the hop's remove and add would leave behind), or NULL */
+const char *dc_odd_trigger(const json_t *dc, const char *is, const char *old_tag, const char *new_tag);
+
 /*
  * Which database branch the dc's image triggers on stream `is` (amp-system) belong to: DB_ORACLE for
  * a trigger on <from>-oracle or <to>-oracle, DB_OTHER for <from> or <to>, DB_AUTO when

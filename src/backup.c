@@ -214,6 +214,6 @@ backup_command_done(struct engine *e)
 void
 backup_command(struct engine *e)
 {
-	report_begin("backup", e->ns, &e->plan, e->detected);
+	report_begin("backup", e->ns, &e->plan, e->plan.to, e->detected);
 	backup_start(e, backup_command_done);
 }

@@ -31,7 +31,7 @@ resume_command(struct engine *e, char *buf, size_t n)
 		shell_quote_append(buf, n, e->o->skip);
 	}
 	snprintf(buf + strlen(buf), n - strlen(buf), " -n %s --from %s --to %s --database %s",
-		 e->ns ? e->ns : "NAMESPACE", e->plan.from, e->plan.to, database_name(e->plan.db));
+		 e->ns ? e->ns : "NAMESPACE", e->plan.from, e->o->to, database_name(e->plan.db));
 	if (strcmp(e->o->oc, "oc") != 0) {
 		strlcopy(buf + strlen(buf), " --oc ", n - strlen(buf));
 		shell_quote_append(buf, n, e->o->oc);
@@ -120,11 +120,18 @@ stop(struct engine *e, int status)
 
 	if (e->finished)
 		return;
-	if (!e->preflight && e->o->command == CMD_RUN && status != 0) {
+	/* a later hop's checks failed: the hops before it changed the cluster */
+	if (e->hop > 0 && status == 3)
+		status = 1;
+	if ((!e->preflight || e->hop > 0) && e->o->command == CMD_RUN && status != 0) {
 		char steps[64], what[256];
-		int lanes = e->step < e->plan.nsteps ? dc_steps_under_way(e, steps, sizeof(steps), what, sizeof(what)) : 0;
+		int lanes = !e->preflight && e->step < e->plan.nsteps ?
+			    dc_steps_under_way(e, steps, sizeof(steps), what, sizeof(what)) : 0;
 
-		if (lanes > 0)
+		if (e->preflight)
+			report_hint("stopped before the %s -> %s hop began; the hop%s before it %s done", e->plan.from,
+				    e->plan.to, e->hop > 1 ? "s" : "", e->hop > 1 ? "are" : "is");
+		else if (lanes > 0)
 			report_hint("stopped at step%s %s of %d (--parallel: %s); steps before step %d are done, and "
 				    "so are those after it that said so", lanes > 1 ? "s" : "", steps, e->plan.nsteps, what,
 				    e->step + 1);
@@ -134,7 +141,7 @@ stop(struct engine *e, int status)
 		report_hint("to continue, %sre-run: %s", e->interrupted ? "" : "fix the cause and ",
 			    resume_command(e, buf, sizeof(buf)));
 	}
-	if (!e->preflight || report_json())
+	if (!e->preflight || e->hop > 0 || report_json())
 		summary(e, e->o->command_name, status);
 	finish(e, status);
 }
@@ -288,7 +295,9 @@ record_step(struct engine *e, int index, enum step_status st, uint64_t ms, const
 	size_t len = strlen(ids);
 
 	report_step_end(&e->plan, index, st, ms, detail);
-	snprintf(ids + len, size - len, "%s%s", len ? ", " : "", e->plan.steps[index].id);
+	/* a run of several hops: "2.9:dc/system-app", the step of the hop to 2.9 */
+	snprintf(ids + len, size - len, "%s%s%s%s", len ? ", " : "", e->nhops > 1 ? e->plan.to : "",
+		 e->nhops > 1 ? ":" : "", e->plan.steps[index].id);
 	if (st == STEP_DONE)
 		e->ndone++;
 	else if (st == STEP_NOT_THERE)
@@ -331,6 +340,10 @@ step_next(struct engine *e)
 	if (e->finished)
 		return;
 	if (e->step >= e->plan.nsteps) {
+		if (version_cmp(e->plan.to, e->o->to) < 0) {
+			hop_next(e);
+			return;
+		}
 		summary(e, "run", 0);
 		finish(e, 0);
 		return;
@@ -405,11 +418,18 @@ begin(struct engine *e)
 	struct args *a;
 
 	if (e->o->command == CMD_PLAN && e->o->database != DB_AUTO) {
-		/* everything is known: no cluster needed */
-		plan_build(&e->plan, e->from, e->o->to, e->o->database, e->o->only, e->o->skip, NULL, NULL);
-		if (e->o->parallel)
-			plan_parallel(&e->plan);
-		report_plan(&e->plan, e->o->oc, e->ns, 0);
+		/* everything is known: no cluster needed; every hop from --from to --to */
+		const struct hop *h;
+		int n = 0;
+
+		for (h = procedure_hop_from(e->from); h; h = strcmp(h->to, e->o->to) ? procedure_hop_from(h->to) : NULL) {
+			plan_build(&e->plan, h->from, h->to, e->o->database, e->o->only, e->o->skip, NULL, NULL);
+			if (n++ > 0)
+				plan_drop_backup(&e->plan);
+			if (e->o->parallel)
+				plan_parallel(&e->plan);
+			report_plan(&e->plan, e->o->oc, e->ns, 0);
+		}
 		if (report_json())
 			summary(e, "plan", 0);
 		finish(e, 0);
@@ -447,11 +467,13 @@ engine_run(const struct options *o)
 	e->o = o;
 	/* without --from: the hop that ends at --to until the preflight reads what runs */
 	e->from = o->from ? o->from : procedure_hop_to(o->to)->from;
+	e->to = procedure_hop_from(e->from)->to;
+	e->nhops = 1;
 	e->ns = o->ns;
 	e->preflight = 1;
 	e->t0 = now_ms();
 	e->rnd = (unsigned)(e->t0 ^ ((uint64_t)getpid() << 16)) | 1u;
-	plan_build(&e->plan, e->from, o->to, o->database == DB_ORACLE ? DB_ORACLE : DB_OTHER, o->only, o->skip,
+	plan_build(&e->plan, e->from, e->to, o->database == DB_ORACLE ? DB_ORACLE : DB_OTHER, o->only, o->skip,
 		   NULL, NULL);
 	if ((o->command == CMD_RUN || o->command == CMD_SCALE_DOWN) && !o->yes && !isatty(STDIN_FILENO)) {
 		report_error("refusing to change the cluster without confirmation: standard input is not a "

@@ -131,7 +131,10 @@ struct secstate {
 struct engine {
 	uv_loop_t loop;
 	const struct options *o;
-	const char *from;         /* --from, or the release the install runs (preflight) */
+	const char *from;         /* the hop's start: --from, or the release the install runs (preflight) */
+	const char *to;           /* the hop's end: --to, or the release a hop on the way to it ends at */
+	int hop;                  /* hops of the run done before this one (0: the first) */
+	int nhops;                /* hops of the run, this one and those before it included */
 	struct release_view rel;  /* what the dcs' image triggers said, when --from was not given */
 	struct plan plan;
 	const char *ns;
@@ -182,7 +185,7 @@ struct engine {
 
 	int step, ndone, nskipped, nabsent;
 	/* "tag/amp-system, import/amp-system, ..." for the summary: done, already done, not there */
-	char done_ids[2048], skipped_ids[2048], absent_ids[512];
+	char done_ids[4096], skipped_ids[4096], absent_ids[1024];
 	struct dcwait w[MAXW];    /* dc steps: one, or with --parallel one per section of the group */
 	int nw;                   /* dc waits in use: 1, or the group's lanes */
 	int group_end;            /* --parallel: the index of the step after the group */
@@ -363,6 +366,9 @@ void status_read(struct batch *b);
 
 /* the reads of the preflight: the image stream, the dcs, and the rights to change them */
 void preflight_reads(struct engine *e);
+/* the hop ended and --to is further on: the next hop, read and checked afresh (the run is
+ * confirmed and has its backup) */
+void hop_next(struct engine *e);
 /* oc whoami and oc project -q read (no -n): take the namespace, then the preflight's reads */
 void preflight_identity(struct batch *b);
 

@@ -28,7 +28,8 @@ const char usage_text[] =
 	"  -n, --namespace NAME          the 3scale project (default: oc's current project)\n"
 	"      --from VERSION            default: what the install runs, read from the dcs'\n"
 	"                                image triggers (the lowest release any is on)\n"
-	"      --to VERSION              default 2.10 (the supported hops: 2.8 -> 2.9, 2.9 -> 2.10)\n"
+	"      --to VERSION              default 2.10 (the supported hops: 2.8 -> 2.9, 2.9 -> 2.10);\n"
+	"                                one run does every hop from --from to --to in turn\n"
 	"      --database auto|oracle|other\n"
 	"                                default auto: detected from the dcs' image triggers\n"
 	"      --oc PATH                 the oc executable (default: $OC, else oc on PATH);\n"
@@ -63,8 +64,8 @@ const char usage_text[] =
 	"\n"
 	"exit status:\n"
 	"  0    success (status: the upgrade is complete)\n"
-	"  1    a step failed: an oc command, an image import or a rollout failed\n"
-	"       (status: steps are pending)\n"
+	"  1    a step failed: an oc command, an image import or a rollout failed; in a run\n"
+	"       of several hops, also a check of a later hop (status: steps are pending)\n"
 	"  2    usage error (also: run or scale-down without --yes and without a terminal)\n"
 	"  3    a precondition failed, or the confirmation was declined; nothing was changed\n"
 	"  4    timed out waiting (--timeout)\n"
@@ -355,7 +356,7 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 		snprintf(err, errlen, "--to %s is not newer than --from %s", o->to, o->from);
 		return -1;
 	}
-	if (o->from && !procedure_hop(o->from, o->to)) {
+	if (o->from && !procedure_chain(o->from, o->to)) {
 		snprintf(err, errlen, "no documented procedure for %s -> %s (supported: %s)", o->from, o->to,
 			 procedure_hops());
 		return -1;
@@ -366,6 +367,12 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 	}
 	if (sections_option("only", o->only, err, errlen) < 0 || sections_option("skip", o->skip, err, errlen) < 0)
 		return -1;
+	if (o->from && procedure_chain(o->from, o->to) > 1 && !plan_whole(o->only, o->skip)) {
+		snprintf(err, errlen, "--only and --skip leave part of the %s -> %s hop undone, and --to %s needs the "
+			 "hops after it: each hop must be whole before the next begins", o->from,
+			 procedure_hop_from(o->from)->to, o->to);
+		return -1;
+	}
 	if (strcmp(database, "auto") == 0)
 		o->database = DB_AUTO;
 	else if (strcmp(database, "oracle") == 0)
@@ -377,11 +384,15 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 		return -1;
 	}
 	if (o->database == DB_ORACLE) {
-		const struct hop *h = o->from ? procedure_hop(o->from, o->to) : procedure_hop_to(o->to);
+		/* every hop of the run, when --from says where it begins; else the last */
+		const struct hop *h = o->from ? procedure_hop_from(o->from) : procedure_hop_to(o->to);
 
-		if (!h->oracle) {
-			snprintf(err, errlen, "the %s -> %s procedure has no documented Oracle branch", h->from, h->to);
-			return -1;
+		for (; h; h = strcmp(h->to, o->to) != 0 ? procedure_hop_from(h->to) : NULL) {
+			if (!h->oracle) {
+				snprintf(err, errlen, "the %s -> %s procedure has no documented Oracle branch", h->from,
+					 h->to);
+				return -1;
+			}
 		}
 	}
 	if (strcmp(output, "json") == 0)

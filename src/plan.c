@@ -73,6 +73,34 @@ plan_parallel(struct plan *p)
 }
 
 int
+plan_whole(const char *only, const char *skip)
+{
+	const char *names = procedure_section_names(), *c;
+	char name[64];
+	size_t n;
+
+	for (c = names; *c; c += n + (c[n] == ',')) {
+		n = strcspn(c, ",");
+		if (n >= sizeof(name))
+			continue;
+		memcpy(name, c, n);
+		name[n] = '\0';
+		if (strcmp(name, STEP_NAME_BACKUP) != 0 && !plan_selected(name, only, skip))
+			return 0;
+	}
+	return 1;
+}
+
+void
+plan_drop_backup(struct plan *p)
+{
+	if (p->nsteps > 0 && p->steps[0].kind == STEP_BACKUP) {
+		memmove(&p->steps[0], &p->steps[1], (size_t)(p->nsteps - 1) * sizeof(p->steps[0]));
+		p->nsteps--;
+	}
+}
+
+int
 plan_selected(const char *name, const char *only, const char *skip)
 {
 	return (!only || csv_has(only, name)) && !(skip && csv_has(skip, name));

@@ -95,6 +95,10 @@ void plan_build(struct plan *p, const char *from, const char *to, enum database 
  * another.
  */
 void plan_parallel(struct plan *p);
+/* 1 if only and skip leave every step of a hop in the run (the backup aside) */
+int plan_whole(const char *only, const char *skip);
+/* a hop after the first: the run's backup was taken before the first; no backup step */
+void plan_drop_backup(struct plan *p);
 /* 1 if section or step name is in the run: in only (when given), not in skip */
 int plan_selected(const char *name, const char *only, const char *skip);
 /* 1 if some image section is in the run */

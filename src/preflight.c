@@ -4,15 +4,41 @@
 #include "report.h"
 #include "util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* --- preflight ------------------------------------------------------------------------- */
 
-static void
-start_run(struct engine *e)
+static int
+dc_listed(void *ctx, const char *name)
 {
-	if (!e->o->yes) {
+	return list_item(ctx, name) != NULL;
+}
+
+/* the plans of the hops after this one, on the way to --to, as they stand before this one
+ * (every step to do) */
+static void
+plans_after(struct engine *e, const json_t *dcs)
+{
+	struct plan *p = xmalloc(sizeof(*p));
+	const struct hop *h = procedure_hop_from(e->plan.to);
+
+	for (; h && version_cmp(h->to, e->o->to) <= 0; h = procedure_hop_from(h->to)) {
+		plan_build(p, h->from, h->to, e->plan.db, e->o->only, e->o->skip, dc_listed, (void *)dcs);
+		plan_drop_backup(p);
+		if (e->o->parallel)
+			plan_parallel(p);
+		report_plan(p, e->o->oc, e->ns, e->detected);
+	}
+	free(p);
+}
+
+static void
+start_run(struct engine *e, const json_t *dcs)
+{
+	if (!e->o->yes && e->hop == 0) {
 		report_plan(&e->plan, e->o->oc, e->ns, e->detected);
+		plans_after(e, dcs);
 		if (!confirm(e, "apply these changes")) {
 			report_error("not confirmed: nothing was changed");
 			stop(e, 3);
@@ -22,8 +48,12 @@ start_run(struct engine *e)
 		e->tag_reread = 1;
 	}
 	e->preflight = 0;
-	signals_start(e);
-	report_begin("run", e->ns, &e->plan, e->detected);
+	if (e->hop == 0) {
+		signals_start(e);
+		report_begin("run", e->ns, &e->plan, e->o->to, e->detected);
+	}
+	if (e->nhops > 1)
+		report_hop(&e->plan, e->hop + 1, e->nhops);
 	e->step = 0;
 	step_next(e);
 }
@@ -86,17 +116,12 @@ plan_mark_done(struct engine *e)
 	}
 }
 
-static int
-dc_listed(void *ctx, const char *name)
-{
-	return list_item(ctx, name) != NULL;
-}
 
 /* the database branch from the system dcs in dcs (a List), or -1 after an error */
 static int
 preflight_database(struct engine *e, const json_t *dcs)
 {
-	const struct hop *h = procedure_hop(e->from, e->o->to);
+	const struct hop *h = procedure_hop(e->from, e->to);
 	const struct section *sys = procedure_section(h, "system");
 	const json_t *docs[SECTION_MAX_DCS];
 	char why[512];
@@ -105,7 +130,7 @@ preflight_database(struct engine *e, const json_t *dcs)
 	for (i = 0; i < sys->ndcs; i++)
 		if ((docs[n] = list_item(dcs, sys->dcs[i].name)))
 			n++;
-	db = detect_database(docs, n, sys->imagestream, e->from, e->o->to, why, sizeof(why));
+	db = detect_database(docs, n, sys->imagestream, e->from, e->to, why, sizeof(why));
 	if (db < 0) {
 		report_error("%s", why);
 		return -1;
@@ -122,7 +147,7 @@ preflight_database(struct engine *e, const json_t *dcs)
 	if (db == DB_AUTO) {
 		report_error("cannot tell the database: no system dc has an image trigger on %s:%s or :%s "
 			     "(with or without -oracle); pass --database oracle or --database other",
-			     sys->imagestream, e->from, e->o->to);
+			     sys->imagestream, e->from, e->to);
 		return -1;
 	}
 	e->detected = 1;
@@ -134,6 +159,8 @@ static int
 preflight_dcs(struct engine *e, const json_t *dcs)
 {
 	char missing[128];
+	const struct plan_section *ps;
+	const char *odd;
 	int i;
 
 	for (i = 0; i < e->plan.ndcs; i++) {
@@ -145,6 +172,17 @@ preflight_dcs(struct engine *e, const json_t *dcs)
 		if (dc_missing_container(e->dcs[i], spec->containers, missing, sizeof(missing))) {
 			report_error("dc/%s has no container or init container '%s' (the guide expects %s): "
 				     "is this a template-based 3scale 2.x?", spec->name, missing, spec->containers);
+			return -1;
+		}
+		ps = PLAN_DC_SECTION(&e->plan, i);
+		if (ps->in_run && (odd = dc_odd_trigger(e->dcs[i], ps->sec->imagestream, ps->old_tag, ps->new_tag))) {
+			/* the hop's remove would not take it away: the dc would keep two triggers */
+			report_error("dc/%s has an image trigger on '%s:%s', which is neither %s nor %s, the "
+				     "triggers of the %s -> %s hop", spec->name, ps->sec->imagestream, odd, ps->old_tag,
+				     ps->new_tag, e->plan.from, e->plan.to);
+			report_hint("check --from and --to against the install; a trigger added by hand can be "
+				    "removed with: oc set triggers dc/%s --from-image=%s:%s --remove -n %s (a re-run "
+				    "then adds the %s trigger)", spec->name, ps->sec->imagestream, odd, e->ns, ps->new_tag);
 			return -1;
 		}
 	}
@@ -230,14 +268,29 @@ reads_cm(const struct engine *e)
 	       (!e->o->from && e->o->command != CMD_SCALE_DOWN && e->o->command != CMD_BACKUP);
 }
 
-/* the preflight reads the hop's secret: the plan has the secret step */
+/* the secret the preflight reads for the hop's secret step (NULL: none); before the
+ * release is read off the triggers, that of any hop on the way to --to */
+static const char *
+secret_read(const struct engine *e)
+{
+	const struct hop *h;
+	size_t i;
+
+	if (e->o->command == CMD_SCALE_DOWN || e->o->command == CMD_BACKUP ||
+	    !plan_selected(STEP_NAME_SECRET, e->o->only, e->o->skip))
+		return NULL;
+	if (e->o->from || e->hop > 0)
+		return procedure_hop_from(e->from)->secret;
+	for (i = 0; (h = procedure_hop_index(i)); i++)
+		if (h->secret && version_cmp(h->to, e->o->to) <= 0)
+			return h->secret;
+	return NULL;
+}
+
 static int
 reads_secret(const struct engine *e)
 {
-	const struct hop *h = procedure_hop_to(e->o->to);
-
-	return h->secret && e->o->command != CMD_SCALE_DOWN && e->o->command != CMD_BACKUP &&
-	       plan_selected(STEP_NAME_SECRET, e->o->only, e->o->skip);
+	return secret_read(e) != NULL;
 }
 
 /* 1 if a dc of one of hop h's sections is in the List dcs */
@@ -255,7 +308,8 @@ hop_dc_listed(const struct hop *h, const json_t *dcs)
 
 /*
  * --from not given: the release the install runs is the lowest one the dcs' image
- * triggers name. All on --to: the hop that ends there (done, or left to confirm).
+ * triggers name. All on --to: the hop that ends there (done, or left to confirm); else
+ * the hop that begins there, the first of those that lead to --to.
  */
 static int
 preflight_from(struct engine *e, const json_t *dcs)
@@ -265,7 +319,7 @@ preflight_from(struct engine *e, const json_t *dcs)
 	char why[512];
 	int r;
 
-	if (e->o->from)
+	if (e->o->from || e->hop > 0)
 		return 0;
 	r = detect_release(dcs, h, v, why, sizeof(why));
 	if (r == 0 && !hop_dc_listed(h, dcs))
@@ -281,6 +335,7 @@ preflight_from(struct engine *e, const json_t *dcs)
 	}
 	if (strcmp(v->release, e->o->to) == 0) {
 		e->from = h->from;
+		e->to = h->to;
 		return 0;
 	}
 	if (version_cmp(v->release, e->o->to) > 0) {
@@ -288,17 +343,15 @@ preflight_from(struct engine *e, const json_t *dcs)
 			     v->dc, v->trigger, e->o->to);
 		return -1;
 	}
-	if (!(hop = procedure_hop(v->release, e->o->to))) {
-		const struct hop *next = procedure_hop_from(v->release);
-
+	if (!procedure_chain(v->release, e->o->to)) {
 		report_error("3scale %s runs (dc/%s triggers on %s): no documented procedure for %s -> %s "
 			     "(supported: %s)", v->release, v->dc, v->trigger, v->release, e->o->to,
 			     procedure_hops());
-		if (next)
-			report_hint("upgrade one hop at a time: --to %s first", next->to);
 		return -1;
 	}
+	hop = procedure_hop_from(v->release);
 	e->from = hop->from;
+	e->to = hop->to;
 	return 0;
 }
 
@@ -367,7 +420,7 @@ hop_begun(const struct engine *e)
 
 /* the preflight passed: the command it leads to */
 static void
-preflight_done(struct engine *e, struct batch *b)
+preflight_done(struct engine *e, struct batch *b, const json_t *dcs)
 {
 	e->backup_wanted = e->plan.nsteps > 0 && e->plan.steps[0].kind == STEP_BACKUP &&
 			   (e->o->backup_dir || !hop_begun(e));
@@ -375,6 +428,7 @@ preflight_done(struct engine *e, struct batch *b)
 	case CMD_PLAN:
 		plan_mark_done(e);
 		report_plan(&e->plan, e->o->oc, e->ns, e->detected);
+		plans_after(e, dcs);
 		if (report_json())
 			summary(e, "plan", 0);
 		finish(e, 0);
@@ -382,7 +436,7 @@ preflight_done(struct engine *e, struct batch *b)
 	case CMD_STATUS:
 		batch_clear(b);
 		status_reads(e, b);
-		report_begin("status", e->ns, &e->plan, e->detected);
+		report_begin("status", e->ns, &e->plan, e->plan.to, e->detected);
 		batch_start(b, status_read);
 		return;
 	case CMD_SCALE_DOWN:
@@ -406,7 +460,7 @@ preflight_done(struct engine *e, struct batch *b)
 		stop(e, 3);
 		return;
 	}
-	start_run(e);
+	start_run(e, dcs);
 }
 
 static void
@@ -440,8 +494,23 @@ preflight_read(struct batch *b)
 		stop(e, 3);
 		return;
 	}
-	plan_build(&e->plan, e->from, e->o->to, (enum database)db, e->o->only, e->o->skip, dc_listed, (void *)dcs);
-	e->plan.from_detected = !e->o->from;
+	plan_build(&e->plan, e->from, e->to, (enum database)db, e->o->only, e->o->skip, dc_listed, (void *)dcs);
+	e->plan.from_detected = !e->o->from && e->hop == 0;
+	e->nhops = e->hop + procedure_chain(e->from, e->o->to);
+	if (e->nhops > 1 && !plan_whole(e->o->only, e->o->skip)) {
+		report_error("--only and --skip leave part of the %s -> %s hop undone, and --to %s needs the hops "
+			     "after it: each hop must be whole before the next begins", e->from, e->to, e->o->to);
+		report_hint("do this hop alone: add --to %s", e->to);
+		stop(e, 3);
+		return;
+	}
+	if (e->hop > 0)
+		plan_drop_backup(&e->plan);
+	if (!e->plan.hop->secret) {
+		/* read before the hop was known: not this hop's */
+		json_decref(e->secret);
+		e->secret = NULL;
+	}
 	if (e->o->parallel)
 		plan_parallel(&e->plan);
 	if (!plan_any_present(&e->plan)) {
@@ -458,7 +527,7 @@ preflight_read(struct batch *b)
 		return;
 	}
 
-	preflight_done(e, b);
+	preflight_done(e, b, dcs);
 }
 
 
@@ -474,23 +543,59 @@ preflight_reads(struct engine *e)
 	if (reads_cm(e)) {
 		char what[96];
 
-		snprintf(what, sizeof(what), "cm/%s", procedure_hop_to(e->o->to)->release_cm);
+		snprintf(what, sizeof(what), "cm/%s", procedure_hop_from(e->from)->release_cm);
 		/* only to check a detected --from against: it may be absent */
 		cmd_get(batch_add(b, reads_release(e) ? READ_JSON : READ_OPTIONAL), e->o->oc, e->ns, what, NULL);
 	}
 	if (reads_secret(e)) {
 		char what[96];
 
-		snprintf(what, sizeof(what), "secret/%s", procedure_hop_to(e->o->to)->secret);
+		snprintf(what, sizeof(what), "secret/%s", secret_read(e));
 		cmd_get(batch_add(b, READ_OPTIONAL), e->o->oc, e->ns, what, NULL);
 	}
-	/* the commands that change something need these rights */
-	if (e->o->command == CMD_RUN || e->o->command == CMD_SCALE_DOWN) {
+	/* the commands that change something need these rights (a later hop: they were there) */
+	if ((e->o->command == CMD_RUN || e->o->command == CMD_SCALE_DOWN) && e->hop == 0) {
 		cmd_can_i(batch_add(b, READ_YESNO), e->o->oc, e->ns, "patch", "deploymentconfigs");
 		cmd_can_i(batch_add(b, READ_YESNO), e->o->oc, e->ns, "patch",
 			  e->o->command == CMD_RUN ? "imagestreams" : "deploymentconfigs/scale");
 	}
 	batch_start(b, preflight_read);
+}
+
+void
+hop_next(struct engine *e)
+{
+	const struct hop *h = procedure_hop_from(e->plan.to);
+	int i;
+
+	e->hop++;
+	e->from = h->from;
+	e->to = h->to;
+	/* what the last hop read and learnt is of no use to this one */
+	json_decref(e->cm);
+	json_decref(e->secret);
+	e->cm = e->secret = NULL;
+	for (i = 0; i < PLAN_MAX_DCS; i++) {
+		json_decref(e->dcs[i]);
+		e->dcs[i] = NULL;
+	}
+	for (i = 0; i < PLAN_MAX_SECTIONS; i++) {
+		json_decref(e->secs[i].is);
+		memset(&e->secs[i], 0, sizeof(e->secs[i]));
+	}
+	for (i = 0; i < MAXW; i++) {
+		dcwait_end(&e->w[i]);
+		pre_clear(&e->w[i]);
+		e->w[i].pre_step = -1;
+	}
+	e->tag_reread = 0;
+	e->step = 0;
+	e->preflight = 1;
+	/* the hop's plan until the preflight reads the namespace: what a stop says */
+	plan_build(&e->plan, e->from, e->to, e->plan.db, e->o->only, e->o->skip, NULL, NULL);
+	plan_drop_backup(&e->plan);
+	batch_clear(&e->main);
+	preflight_reads(e);
 }
 
 void

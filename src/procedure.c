@@ -121,6 +121,26 @@ procedure_hop_from(const char *from)
 }
 
 const struct hop *
+procedure_hop_index(size_t i)
+{
+	return i < sizeof(hops) / sizeof(hops[0]) ? &hops[i] : NULL;
+}
+
+int
+procedure_chain(const char *from, const char *to)
+{
+	const struct hop *h;
+	int n = 0;
+
+	for (h = procedure_hop_from(from); h; h = procedure_hop_from(h->to)) {
+		n++;
+		if (strcmp(h->to, to) == 0)
+			return n;
+	}
+	return 0;
+}
+
+const struct hop *
 procedure_hop_to(const char *to)
 {
 	size_t i;

@@ -60,6 +60,10 @@ extern const struct section procedure_2_10[];
 const struct hop *procedure_hop(const char *from, const char *to);
 /* the hop that begins at from, NULL if none */
 const struct hop *procedure_hop_from(const char *from);
+/* hop number i of the table (in the order of the releases), NULL past the last */
+const struct hop *procedure_hop_index(size_t i);
+/* the number of hops that lead from from to to, one after another (0: none) */
+int procedure_chain(const char *from, const char *to);
 /* the hop that ends at to, NULL if none */
 const struct hop *procedure_hop_to(const char *to);
 /* the release whose triggers name tag (a tag that names no release: "latest" -> "2.8"), or NULL */

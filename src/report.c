@@ -26,6 +26,7 @@ struct open_step {
 	int index, total;
 	enum step_kind kind;
 	char id[32];
+	char hop[40];           /* "2.9 -> 2.10" */
 	uint64_t t0;
 	char error[512];        /* the first error reported while it was open */
 	char waiting[256];      /* its wait's last message (text: shown in the status line) */
@@ -269,19 +270,40 @@ step_event(const char *name, const struct open_step *s)
 
 /* --- the run ------------------------------------------------------------------- */
 
+/* "2.9 -> 2.10", the hop of plan p */
+static const char *
+hop_name(const struct plan *p, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s -> %s", p->from, p->to);
+	return buf;
+}
+
 void
-report_begin(const char *command, const char *ns, const struct plan *p, int detected)
+report_begin(const char *command, const char *ns, const struct plan *p, const char *to, int detected)
 {
 	if (rcfg.json) {
 		emit_event(json_pack("{s:s, s:s, s:s, s:s?, s:s, s:b, s:s, s:s, s:b}", "event", "start", "command", command,
 			       "version", VERSION, "namespace", ns, "from", p->from, "from_detected", p->from_detected,
-			       "to", p->to, "database", database_name(p->db), "database_detected", detected));
+			       "to", to, "database", database_name(p->db), "database_detected", detected));
 		return;
 	}
 	if (quiet())
 		return;
 	text_out("3scale-upgrade %s: namespace %s, %s%s -> %s, database %s%s\n", command, ns ? ns : "(current)",
-	    p->from, p->from_detected ? " (detected)" : "", p->to, database_name(p->db), detected ? " (detected)" : "");
+	    p->from, p->from_detected ? " (detected)" : "", to, database_name(p->db), detected ? " (detected)" : "");
+}
+
+void
+report_hop(const struct plan *p, int index, int total)
+{
+	if (rcfg.json) {
+		emit_event(json_pack("{s:s, s:i, s:i, s:s, s:s}", "event", "hop", "index", index, "total", total,
+			       "from", p->from, "to", p->to));
+		return;
+	}
+	if (quiet())
+		return;
+	text_out("hop %d of %d: %s -> %s\n", index, total, p->from, p->to);
 }
 
 void
@@ -301,12 +323,17 @@ report_step_start(const struct plan *p, int index)
 		o->total = p->nsteps;
 		o->kind = s->kind;
 		strlcopy(o->id, s->id, sizeof(o->id));
+		hop_name(p, o->hop, sizeof(o->hop));
 		o->t0 = now_ms();
 	}
 	lives_drop(index);
-	if (rcfg.json)
-		emit_event(json_pack("{s:s, s:i, s:i, s:s, s:s}", "event", "step_start", "index", index + 1,
-			       "total", p->nsteps, "id", s->id, "title", s->title));
+	if (rcfg.json) {
+		char hop[40];
+
+		emit_event(json_pack("{s:s, s:s, s:i, s:i, s:s, s:s}", "event", "step_start", "hop",
+			       hop_name(p, hop, sizeof(hop)), "index", index + 1, "total", p->nsteps, "id", s->id,
+			       "title", s->title));
+	}
 	else if (!quiet())
 		text_out("[%d/%d] %s\n", index + 1, p->nsteps, s->title);
 }
@@ -513,8 +540,8 @@ step_end(struct open_step *o, enum step_status st, uint64_t ms, const char *deta
 	lives_drop(o->index);
 	o->used = 0;
 	if (rcfg.json) {
-		emit_event(json_pack("{s:s, s:i, s:s, s:s, s:s*, s:I, s:s}", "event", "step_end", "index", o->index + 1,
-			       "id", o->id, "status", status_names[st], "reason", st == STEP_FAILED ? reason : NULL,
+		emit_event(json_pack("{s:s, s:s, s:i, s:s, s:s, s:s*, s:I, s:s}", "event", "step_end", "hop", o->hop,
+			       "index", o->index + 1, "id", o->id, "status", status_names[st], "reason", st == STEP_FAILED ? reason : NULL,
 			       "elapsed_ms", (json_int_t)ms, "detail", detail));
 		return;
 	}

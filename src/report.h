@@ -40,8 +40,11 @@ struct report_config {
 void report_init(const struct report_config *c);
 int report_json(void);
 
-/* the run begins: command name, namespace, versions, database and whether detected */
-void report_begin(const char *command, const char *ns, const struct plan *p, int detected);
+/* the run begins: command name, namespace, versions (p's from, the run's to), database and
+ * whether detected */
+void report_begin(const char *command, const char *ns, const struct plan *p, const char *to, int detected);
+/* a run of several hops: hop index (from 1) of total, p's, begins */
+void report_hop(const struct plan *p, int index, int total);
 /* print the plan: text as a pasteable script (comments start with '#'), or one JSON event */
 void report_plan(const struct plan *p, const char *oc, const char *ns, int detected);
 /* a step starts */

@@ -77,7 +77,7 @@ scale_down_reread(struct engine *e)
 void
 scale_down(struct engine *e)
 {
-	report_begin("scale-down", e->ns, &e->plan, e->detected);
+	report_begin("scale-down", e->ns, &e->plan, e->plan.to, e->detected);
 	if (scale_down_queue(e, 1) && !confirm(e, "scale the system dcs down to 0")) {
 		report_error("not confirmed: nothing was changed");
 		stop(e, 3);

@@ -27,6 +27,16 @@ stream_tags() {
 		py "' '.join(i['metadata']['name'] + '=' + ','.join(t['name'] for t in i['spec']['tags']) for i in d['items'])"
 }
 
+# py_lines EXPR: EXPR over each JSON line of stdin as e; prints those that are not None
+py_lines() {
+	python3 -c "import json,sys
+for l in sys.stdin:
+    e = json.loads(l)
+    r = ($1)
+    if r is not None: print(r)"
+}
+export -f py_lines
+
 # the keys of secret system-master-apicast
 secret_keys() {
 	oc get secret/system-master-apicast -n 3scale -o json | py "','.join(sorted(d['data']))"
@@ -40,9 +50,13 @@ trigger_tags() {
 	done
 }
 
-@test "2.8 -> 2.9: the version number, BASE_URL, every tag and import, each dc off :latest, latest tags deleted in the guide's places" {
+@test "2.8 -> 2.9: the version number, BASE_URL, every tag and import, each dc off :latest, latest tags deleted in the guide's places; plan's commands are the run's; a re-run changes nothing" {
 	init_28
 	[ "$(secret_keys)" = "ACCESS_TOKEN,BASE_URL,PROXY_CONFIGS_ENDPOINT" ] || fail "the 2.8 install has no BASE_URL: $(secret_keys)"
+	run bash -c "'$UPGRADE' plan -n 3scale --to 2.9 --skip backup 3>&- | grep -v '^#'"
+	assert_success
+	local planned=$output
+	[[ $planned == *"oc tag -d amp-backend:latest -n 3scale"* ]] || fail "no untag in the plan"
 	run upgrade run -n 3scale --to 2.9 --yes --skip backup
 	assert_success
 	# detected from the triggers on :latest
@@ -50,6 +64,8 @@ trigger_tags() {
 	# no secret value in any output
 	refute_output --partial "ACCESS_TOKEN@"
 	refute_output --partial "$(oc get secret/system-master-apicast -n 3scale -o json | py "d['data']['ACCESS_TOKEN']")"
+	run bash -c "'$SIM' sim calls --mutating | sed 's/^/oc /'"
+	assert_output "$planned"
 	run bash -c "'$SIM' sim calls --mutating | awk '{print \$1, \$2, \$3}'"
 	local want s dc
 	want="patch cm system-environment"$'\n'"patch secret system-master-apicast"$'\n'
@@ -79,18 +95,7 @@ trigger_tags() {
 	assert_success
 	assert_output --partial "done     secret/system-master-apicast: remove BASE_URL"
 	assert_output --partial "done     delete image stream tag amp-backend:latest"
-}
-
-@test "2.8 -> 2.9: plan's commands are the run's mutating calls; a re-run changes nothing; then 2.9 -> 2.10 follows" {
-	init_28
-	run bash -c "'$UPGRADE' plan -n 3scale --to 2.9 --skip backup 3>&- | grep -v '^#'"
-	assert_success
-	local planned=$output
-	[[ $planned == *"oc tag -d amp-backend:latest -n 3scale"* ]] || fail "no untag in the plan"
-	run upgrade run -n 3scale --to 2.9 --yes --skip backup
-	assert_success
-	run bash -c "'$SIM' sim calls --mutating | sed 's/^/oc /'"
-	assert_output "$planned"
+	# a re-run changes nothing, and says why
 	local before
 	before=$(mutating_calls | wc -l)
 	run upgrade run -n 3scale --to 2.9 --yes --skip backup
@@ -100,12 +105,6 @@ trigger_tags() {
 	[ "$(mutating_calls | wc -l)" = "$before" ] || fail "the re-run changed something"
 	run bash -c "'$UPGRADE' plan -n 3scale --to 2.9 3>&- | grep -v '^#'"
 	assert_output ""
-	# the next hop: a plain run detects 2.9
-	run upgrade run -n 3scale --yes --skip backup
-	assert_success
-	assert_output --partial "2.9 (detected) -> 2.10"
-	run image_triggers backend-cron
-	assert_output "amp-backend:2.10=backend-cron,backend-redis-svc"
 }
 
 @test "2.8 -> 2.9 on a drifted install: a key or a tag already gone is skipped and said so" {
@@ -131,17 +130,100 @@ set triggers dc/zync-que
 set triggers dc/zync-que"
 }
 
-@test "a 2.8 install and the default --to 2.10: exit 3, one hop at a time, nothing changed" {
+@test "a 2.8 install and the default --to 2.10: 2.8 -> 2.9, then 2.9 -> 2.10, each confirmed before the next; plan's commands are the run's" {
 	init_28
-	run upgrade run -n 3scale --yes
-	assert_failure 3
-	assert_output --partial "3scale 2.8 runs (dc/system-app triggers on amp-system:latest): no documented procedure for 2.8 -> 2.10"
-	assert_output --partial "hint: upgrade one hop at a time: --to 2.9 first"
-	[ "$(mutating_calls | wc -l)" = 0 ] || fail "a mutating call was made"
+	# plan shows both hops; its commands are the run's mutating calls
+	run bash -c "'$UPGRADE' plan -n 3scale --skip backup 3>&- | grep '^# 3scale'"
+	assert_output "# 3scale 2.8 (detected) -> 2.9 in 3scale, database other (detected)
+# 3scale 2.9 -> 2.10 in 3scale, database other (detected)"
+	run bash -c "'$UPGRADE' plan -n 3scale --skip backup 3>&- | grep -v '^#'"
+	local planned=$output
+	run upgrade run -n 3scale --yes --skip backup --output json
+	assert_success
+	local events=$output
+	run bash -c "'$SIM' sim calls --mutating | sed 's/^/oc /'"
+	assert_output "$planned"
+	# the events name the hop of every step: every step of 2.8 -> 2.9, its confirm
+	# included, before the first of 2.9 -> 2.10
+	run bash -c "py_lines '\"hop \" + str(e[\"index\"]) if e[\"event\"] == \"hop\" else e[\"hop\"] + (\" confirmed\" if e[\"id\"] == \"confirm\" and e[\"status\"] == \"done\" else \"\") if e[\"event\"] == \"step_end\" else None' | uniq" <<<"$events"
+	assert_output "hop 1
+2.8 -> 2.9
+2.8 -> 2.9 confirmed
+2.8 -> 2.9
+hop 2
+2.9 -> 2.10
+2.9 -> 2.10 confirmed
+2.9 -> 2.10"
+	run py_lines 'str(e["index"]) + "/" + str(e["total"]) + " " + e["from"] + " " + e["to"] if e["event"] == "hop" else None' <<<"$events"
+	assert_output "1/2 2.8 2.9
+2/2 2.9 2.10"
+	run py_lines '" ".join(e["steps_done"]) if e["event"] == "end" else None' <<<"$events"
+	[[ " $output " == *" 2.9:confirm "* && " $output " == *" 2.10:confirm "* && " $output " == *" 2.9:secret/system-master-apicast "* ]] ||
+		fail "the end event's steps do not name their hops: $output"
+	# the documented state of 2.10, with the 2.8 -> 2.9 hop's changes
+	run trigger_tags
+	assert_output "system-app:amp-system:2.10 system-sidekiq:amp-system:2.10 system-sphinx:amp-system:2.10 apicast-staging:amp-apicast:2.10 apicast-production:amp-apicast:2.10 backend-listener:amp-backend:2.10 backend-worker:amp-backend:2.10 backend-cron:amp-backend:2.10 zync:amp-zync:2.10 zync-que:amp-zync:2.10 system-memcache:system-memcached:2.10 zync-database:zync-database-postgresql:2.10 backend-redis:backend-redis:2.10 system-redis:system-redis:2.10 system-mysql:system-mysql:2.10 "
+	[ "$(secret_keys)" = "ACCESS_TOKEN,PROXY_CONFIGS_ENDPOINT" ] || fail "BASE_URL is still there: $(secret_keys)"
+	[ "$(oc get cm/system-environment -n 3scale -o json | py "d['data']['AMP_RELEASE']")" = 2.10 ]
+	# a re-run changes nothing
+	local before
+	before=$(mutating_calls | wc -l)
+	run upgrade run -n 3scale --yes --skip backup
+	assert_success
+	assert_output --partial "2.9 (detected) -> 2.10"
+	[ "$(mutating_calls | wc -l)" = "$before" ] || fail "the re-run changed something"
 	# the guide gives no Oracle branch for 2.8 -> 2.9
 	run upgrade plan --to 2.9 --database oracle
 	assert_failure 2
 	assert_output --partial "the 2.8 -> 2.9 procedure has no documented Oracle branch"
+	run upgrade plan --from 2.8 --database oracle
+	assert_failure 2
+	assert_output --partial "the 2.8 -> 2.9 procedure has no documented Oracle branch"
+	# each hop whole before the next: --only is for one hop (exit 2 when --from says it
+	# is not; exit 3, nothing changed, when the triggers do)
+	run upgrade plan --from 2.8 --only system --database other
+	assert_failure 2
+	assert_output "error: --only and --skip leave part of the 2.8 -> 2.9 hop undone, and --to 2.10 needs the hops after it: each hop must be whole before the next begins"
+	run upgrade plan --from 2.8 --skip backup --database other
+	assert_success
+}
+
+@test "several hops: one backup, before the first; a later hop's failed checks exit 1, saying the hop before is done; the re-run goes on in that hop" {
+	init_28
+	before=$(mutating_calls | wc -l)
+	run upgrade run -n 3scale --yes --only system
+	assert_failure 3
+	assert_output --partial "hint: do this hop alone: add --to 2.9"
+	[ "$(mutating_calls | wc -l)" = "$before" ] || fail "a refused run changed something"
+	# an oc that pauses dc/system-app once the first hop's last change is made: the second
+	# hop's preflight finds it paused
+	mkdir -p "$BATS_TEST_TMPDIR/wrap"
+	cat >"$BATS_TEST_TMPDIR/wrap/oc" <<-EOF
+		#!/bin/bash
+		"$SIM" "\$@"; rc=\$?
+		[ "\$*" = "tag -d system-mysql:latest -n 3scale" ] && "$SIM" patch dc/system-app -n 3scale --type=merge -p '{"spec":{"paused":true}}' >/dev/null
+		exit \$rc
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/wrap/oc"
+	run upgrade run -n 3scale --yes --backup-dir "$BATS_TEST_TMPDIR/b" --oc "$BATS_TEST_TMPDIR/wrap/oc"
+	assert_failure 1
+	assert_output --partial "error: dc/system-app is paused"
+	assert_output --partial "hint: stopped before the 2.9 -> 2.10 hop began; the hop before it is done"
+	assert_output --partial "to continue, fix the cause and re-run: 3scale-upgrade run -n 3scale --from 2.9 --to 2.10 --database other"
+	# the backup: once (a second one into the same --backup-dir would be refused), of
+	# the 2.8 install
+	run py '[i["data"]["AMP_RELEASE"] for i in d["items"] if i["metadata"]["name"] == "system-environment"][0]' <"$BATS_TEST_TMPDIR/b/cm.json"
+	assert_output "2.8"
+	run py '[t["imageChangeParams"]["from"]["name"] for t in d["spec"]["triggers"] if t["type"] == "ImageChange"][0]' <"$BATS_TEST_TMPDIR/b/dc-system-app.json"
+	assert_output "amp-system:latest"
+	[ "$(mutating_calls | grep -c '^patch cm system-environment')" = 1 ] || fail "the second hop changed something"
+	oc rollout resume dc/system-app -n 3scale >/dev/null
+	run upgrade run -n 3scale --yes
+	assert_success
+	assert_output --partial "2.9 (detected) -> 2.10"
+	refute_output --partial "hop 1 of"
+	run image_triggers system-app
+	assert_output "amp-system:2.10=system-master,system-developer,system-provider"
 }
 
 @test "2.8 -> 2.9 --parallel: the sections side by side, each latest tag deleted after every lane is done" {
@@ -155,4 +237,26 @@ set triggers dc/zync-que"
 	assert_output "patch set tag "
 	run upgrade status -n 3scale --to 2.9
 	assert_success
+}
+
+@test "several hops, SIGKILL at sampled oc calls: re-running run finishes the chain in the right hop, each change applied once" {
+	local cut
+	make_cutter
+	# the chained run makes some 210 oc calls besides its watches, the second hop's from
+	# about the 155th: cuts near the end of the first hop, and in the second
+	for cut in 140 190; do
+		rm -rf "$BATS_TEST_TMPDIR/sim" "$BATS_TEST_TMPDIR/cut/count"
+		init_28
+		CUT=$cut PATH="$BATS_TEST_TMPDIR/cut:$PATH" run "$UPGRADE" run -n 3scale --yes --skip backup 3>&-
+		[ "$status" -eq 137 ] || fail "cut after call $cut: exit $status, not killed: $output"
+		run upgrade run -n 3scale --yes --skip backup
+		[ "$status" -eq 0 ] || fail "re-run after a cut after call $cut: exit $status: $output"
+		run trigger_tags
+		assert_output "system-app:amp-system:2.10 system-sidekiq:amp-system:2.10 system-sphinx:amp-system:2.10 apicast-staging:amp-apicast:2.10 apicast-production:amp-apicast:2.10 backend-listener:amp-backend:2.10 backend-worker:amp-backend:2.10 backend-cron:amp-backend:2.10 zync:amp-zync:2.10 zync-que:amp-zync:2.10 system-memcache:system-memcached:2.10 zync-database:zync-database-postgresql:2.10 backend-redis:backend-redis:2.10 system-redis:system-redis:2.10 system-mysql:system-mysql:2.10 "
+		[ "$(secret_keys)" = "ACCESS_TOKEN,PROXY_CONFIGS_ENDPOINT" ] || fail "cut $cut: BASE_URL is still there"
+		run stream_tags
+		assert_output "amp-apicast=2.10,2.8,2.9 amp-backend=2.10,2.8,2.9 amp-system=2.10,2.8,2.9,latest amp-zync=2.10,2.8,2.9 backend-redis=2.10,2.8,2.9 system-memcached=2.10,2.8,2.9 system-mysql=2.10,2.8,2.9 system-redis=2.10,2.8,2.9 zync-database-postgresql=2.10,2.8,2.9"
+		run bash -c "'$SIM' sim calls --mutating | sort | uniq -d"
+		assert_output ""
+	done
 }

@@ -156,9 +156,26 @@ run_refused() {
 	oc set triggers dc/system-app --from-image=amp-system:2.8 --containers=system-master,system-developer,system-provider -n 3scale >/dev/null
 	run_refused 3 run --only system -n 3scale --yes --from 2.9
 	assert_output --partial "dc/system-app has an image trigger on 'amp-system:2.8', which is neither version 2.9 nor 2.10"
-	# without --from, the lowest release the triggers name is what runs: no hop starts there
+	# without --from, the lowest release the triggers name is what runs: 2.8, whose hop
+	# triggers on latest; a run of several hops is whole, so --only is refused
 	run_refused 3 run --only system -n 3scale --yes
-	assert_output --partial "error: 3scale 2.8 runs (dc/system-app triggers on amp-system:2.8): no documented procedure for 2.8 -> 2.10 (supported: 2.8 -> 2.9, 2.9 -> 2.10)"
+	assert_output --partial "error: --only and --skip leave part of the 2.8 -> 2.9 hop undone, and --to 2.10 needs the hops after it"
+	assert_output --partial "hint: do this hop alone: add --to 2.9"
+	run_refused 3 run -n 3scale --yes
+	assert_output --partial "error: dc/system-app has an image trigger on 'amp-system:2.8', which is neither latest nor 2.9, the triggers of the 2.8 -> 2.9 hop"
+	# a release no hop starts from
+	oc set triggers dc/system-app --from-image=amp-system:2.8 --remove -n 3scale >/dev/null
+	oc set triggers dc/system-app --from-image=amp-system:2.7 --containers=system-master,system-developer,system-provider -n 3scale >/dev/null
+	run_refused 3 run --only system -n 3scale --yes
+	assert_output --partial "error: 3scale 2.7 runs (dc/system-app triggers on amp-system:2.7): no documented procedure for 2.7 -> 2.10 (supported: 2.8 -> 2.9, 2.9 -> 2.10)"
+	# a dc outside the system section, with --from: its remove would leave the odd trigger
+	oc set triggers dc/system-app --from-image=amp-system:2.7 --remove -n 3scale >/dev/null
+	oc set triggers dc/system-app --from-image=amp-system:2.9 --containers=system-master,system-developer,system-provider -n 3scale >/dev/null
+	oc set triggers dc/zync --from-image=amp-zync:2.9 --remove -n 3scale >/dev/null
+	oc set triggers dc/zync --from-image=amp-zync:stable --containers=zync,zync-db-svc -n 3scale >/dev/null
+	run_refused 3 run --only zync -n 3scale --yes --from 2.9
+	assert_output --partial "error: dc/zync has an image trigger on 'amp-zync:stable', which is neither 2.9 nor 2.10, the triggers of the 2.9 -> 2.10 hop"
+	assert_output --partial "hint: check --from and --to against the install; a trigger added by hand can be removed with: oc set triggers dc/zync --from-image=amp-zync:stable --remove -n 3scale (a re-run then adds the 2.10 trigger)"
 }
 
 @test "--from is what the install runs: the lowest release of the dcs' image triggers, said so" {
@@ -201,9 +218,9 @@ run_refused() {
 
 @test "a hop that no guide describes: exit 2 naming the supported ones, before any oc call" {
 	sim_init
-	run upgrade run --only system -n 3scale --yes --from 2.8 --to 2.10
+	run upgrade run --only system -n 3scale --yes --from 2.7 --to 2.10
 	assert_failure 2
-	assert_output "error: no documented procedure for 2.8 -> 2.10 (supported: 2.8 -> 2.9, 2.9 -> 2.10)"
+	assert_output "error: no documented procedure for 2.7 -> 2.10 (supported: 2.8 -> 2.9, 2.9 -> 2.10)"
 	run "$SIM" sim calls
 	assert_output ""
 }

@@ -542,6 +542,18 @@ test_database(void)
 		if (c->why_has)
 			CHECK_HAS(why, c->why_has);
 	}
+	current_case = "a trigger neither on the hop's old tag nor on its new one is named";
+	if (fixture("dcs-both.json") && fixture("dcs-latest.json")) {
+		CHECK(dc_odd_trigger(fixture_dc("dcs-both.json", "system-app"), "amp-system", "2.9", "2.10") == NULL);
+		CHECK_STR(dc_odd_trigger(fixture_dc("dcs-both.json", "system-app"), "amp-system", "latest", "2.9"),
+			  "2.10");
+		CHECK_STR(dc_odd_trigger(fixture_dc("dcs-latest.json", "system-sidekiq"), "amp-system", "2.9", "2.10"),
+			  "latest");
+		CHECK(dc_odd_trigger(fixture_dc("dcs-latest.json", "system-sidekiq"), "amp-system", "latest", "2.9") ==
+		      NULL);
+		/* triggers on other streams are not its business */
+		CHECK(dc_odd_trigger(fixture_dc("dcs-both.json", "system-app"), "amp-zync", "2.9", "2.10") == NULL);
+	}
 	current_case = "the mixed dcs are named in the message";
 	if (fixture("dcs-mixed.json")) {
 		const json_t *dcs[3];
@@ -1146,6 +1158,26 @@ test_plan_2_9(void)
 		  "dc/backend-redis:1 dc/system-redis:1 dc/system-mysql:1 untag/amp-apicast:0 untag/amp-backend:0 "
 		  "untag/amp-zync:0 untag/system-memcached:0 untag/zync-database-postgresql:0 untag/backend-redis:0 "
 		  "untag/system-redis:0 untag/system-mysql:0 confirm:0 replicas:0");
+
+	current_case = "several hops: the chain from a release to --to, a later hop without its backup";
+	CHECK_LONG(procedure_chain("2.8", "2.10"), 2);
+	CHECK_LONG(procedure_chain("2.8", "2.9"), 1);
+	CHECK_LONG(procedure_chain("2.9", "2.10"), 1);
+	CHECK_LONG(procedure_chain("2.9", "2.9"), 0);
+	CHECK_LONG(procedure_chain("2.7", "2.10"), 0);
+	CHECK_LONG(procedure_chain("2.10", "2.9"), 0);
+	plan_build(&p, "2.9", "2.10", DB_OTHER, NULL, NULL, NULL, NULL);
+	n = p.nsteps;
+	plan_drop_backup(&p);
+	CHECK_LONG(p.nsteps, n - 1);
+	CHECK(strstr(step_order(&p, 0), "release:0 tag/amp-system:0 ") == step_order(&p, 0));
+	plan_drop_backup(&p);
+	CHECK_LONG(p.nsteps, n - 1);  /* no backup step left to drop */
+	CHECK(plan_whole(NULL, NULL));
+	CHECK(plan_whole(NULL, "backup"));
+	CHECK(!plan_whole(NULL, "base-url"));
+	CHECK(!plan_whole("system", NULL));
+	CHECK(!plan_whole(NULL, "confirm"));
 	current_case = "";
 }
 
