@@ -18,7 +18,6 @@ import binascii
 import copy
 import datetime
 import fcntl
-import hashlib
 import heapq
 import io
 import json
@@ -29,13 +28,31 @@ import shlex
 import signal
 import sys
 import time
-import uuid
+
+# each oc call imports this module: hashlib (OpenSSL) and uuid take a good part of the
+# start-up, and the simulator needs only SHA-256 (CPython's own) and uuid-shaped strings
+try:
+    from _sha256 import sha256
+except ImportError:  # Python >= 3.12
+    from hashlib import sha256
+
+
+def uuid_str(h):
+    """a UUID's text from 32 hex digits, as str(uuid.UUID(h)) gives it"""
+    return "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:32])
+
+
+def uuid4():
+    """str(uuid.uuid4()) without the uuid module"""
+    h = "%032x" % random.getrandbits(128)
+    return uuid_str(h[:12] + "4" + h[13:16] + "89ab"[int(h[16], 16) & 3] + h[17:])
+
 
 SERVER = "https://api.sim.example.com:6443"
 SERVER_HOST = "api.sim.example.com"
 INTERNAL_REGISTRY = "image-registry.openshift-image-registry.svc:5000"
 DEPLOYER_IMAGE = "quay.io/openshift-release-dev/ocp-v4.0-art-dev@sha256:" + \
-    hashlib.sha256(b"origin-deployer").hexdigest()
+    sha256(b"origin-deployer").hexdigest()
 POD_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 # ---------------------------------------------------------------------------
@@ -232,7 +249,7 @@ def ts(t):
 
 
 def digest(name):
-    return hashlib.sha256(name.encode()).hexdigest()
+    return sha256(name.encode()).hexdigest()
 
 
 def split_image(name):
@@ -709,7 +726,7 @@ class World:
     def create(self, plural, obj, t=None):
         md = obj["metadata"]
         md.setdefault("namespace", self.ns)
-        md.setdefault("uid", str(uuid.uuid4()))
+        md.setdefault("uid", uuid4())
         md.setdefault("creationTimestamp", ts(self.t if t is None else t))
         md["resourceVersion"] = self.bump()
         self.s["objects"][plural][md["name"]] = obj
@@ -1383,7 +1400,7 @@ def make_app_pod(w, dcname, rc, t):
                         "labels": labels,
                         "annotations": annotations,
                         "ownerReferences": [owner_ref("v1", "ReplicationController", rc)],
-                        "uid": str(uuid.uuid4())},
+                        "uid": uuid4()},
            "spec": copy.deepcopy(tmpl["spec"]),
            "status": {}}
     pod["spec"]["nodeName"] = "worker-0.sim.example.com"
@@ -1400,7 +1417,7 @@ def make_deployer_pod(w, rc, phase, t):
                                         "openshift.io/scc": "restricted"},
                         "ownerReferences": [{"apiVersion": "v1", "kind": "ReplicationController",
                                              "name": rcname, "uid": rc["metadata"]["uid"]}],
-                        "uid": str(uuid.uuid4())},
+                        "uid": uuid4()},
            "spec": {"activeDeadlineSeconds": 21600,
                     "containers": [{"name": "deployment", "image": DEPLOYER_IMAGE,
                                     "imagePullPolicy": "IfNotPresent",
@@ -1432,7 +1449,7 @@ def make_hook_pod(w, rc, phase, t, crash=False):
                                         "openshift.io/scc": "restricted"},
                         "ownerReferences": [{"apiVersion": "v1", "kind": "ReplicationController",
                                              "name": rcname, "uid": rc["metadata"]["uid"]}],
-                        "uid": str(uuid.uuid4())},
+                        "uid": uuid4()},
            "spec": {"activeDeadlineSeconds": 21600,
                     "containers": [{"name": "lifecycle", "image": image,
                                     "command": pre["command"], "env": pre.get("env", []),
@@ -1478,7 +1495,7 @@ def make_rc(w, dc, version, t, phase="New"):
                            "openshift.io/deployment.phase": phase,
                            "openshift.io/deployment.replicas": ""},
                        "ownerReferences": [owner_ref("apps.openshift.io/v1", "DeploymentConfig", dc)],
-                       "uid": str(uuid.uuid4())},
+                       "uid": uuid4()},
           "spec": {"replicas": 0, "selector": selector, "template": tmpl},
           "status": {"replicas": 0, "observedGeneration": 1}}
     w.s["templates"][rcname] = template_hash(dc["spec"]["template"])
@@ -1566,7 +1583,7 @@ def _det(w, key, n, alphabet=_ALNUM_LOWER):
     h = b""
     seed = ("%s|%s" % (w.ns, key)).encode()
     while len(h) < n:
-        seed = hashlib.sha256(seed).digest()
+        seed = sha256(seed).digest()
         h += seed
     return "".join(alphabet[b % len(alphabet)] for b in h[:n])
 
@@ -1575,8 +1592,8 @@ def _vmeta(w, plural, name, labels=None, annotations=None, age=0):
     """metadata of a built object: uid and resourceVersion fixed per install, created with the
     install (age: seconds earlier, for the objects of the project itself)."""
     key = "%s|%s|%s|%r" % (w.ns, plural, name, w.s.get("initialized"))
-    h = hashlib.sha256(key.encode()).hexdigest()
-    md = {"name": name, "namespace": w.ns, "uid": str(uuid.UUID(h[:32])),
+    h = sha256(key.encode()).hexdigest()
+    md = {"name": name, "namespace": w.ns, "uid": uuid_str(h[:32]),
           "resourceVersion": str(1000 + int(h[32:40], 16) % 90000),
           "creationTimestamp": ts(w.s.get("initialized", 0) - 86400 - age)}
     if labels:
@@ -1780,7 +1797,7 @@ def build_services(w):
     for name, dc, comp, elem, ports in SERVICE_SPECS:
         if dc not in dcs:
             continue
-        h = hashlib.sha256(("%s/%s" % (w.ns, name)).encode()).digest()
+        h = sha256(("%s/%s" % (w.ns, name)).encode()).digest()
         ip = "172.30.%d.%d" % (h[0], 2 + h[1] % 250)
         plist = []
         for pname, port, target in ports:
@@ -3415,7 +3432,7 @@ def virtual_get(w, ctx, rt, name):
         if name != w.ns:
             return None
         return {"apiVersion": "project.openshift.io/v1", "kind": "Project",
-                "metadata": {"name": w.ns, "uid": str(uuid.UUID(digest(w.ns)[:32])),
+                "metadata": {"name": w.ns, "uid": uuid_str(digest(w.ns)[:32]),
                              "resourceVersion": "1000",
                              "creationTimestamp": ts(w.t - 86400 * 2),
                              "annotations": {"openshift.io/display-name": "3scale"}},

@@ -3,7 +3,6 @@
  * dcs one after another (a lane each, at most MAXW at once, the rest queued) */
 #include "engine_int.h"
 #include "assess.h"
-#include "ocerror.h"
 #include "report.h"
 #include "util.h"
 

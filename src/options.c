@@ -367,7 +367,9 @@ options_parse(int argc, char **argv, struct options *o, char *err, size_t errlen
 	}
 	if (sections_option("only", o->only, err, errlen) < 0 || sections_option("skip", o->skip, err, errlen) < 0)
 		return -1;
-	if (o->from && procedure_chain(o->from, o->to) > 1 && !plan_whole(o->only, o->skip)) {
+	/* run and plan walk every hop (status looks at one) */
+	if ((o->command == CMD_RUN || o->command == CMD_PLAN) && o->from && procedure_chain(o->from, o->to) > 1 &&
+	    !plan_whole(o->only, o->skip)) {
 		snprintf(err, errlen, "--only and --skip leave part of the %s -> %s hop undone, and --to %s needs the "
 			 "hops after it: each hop must be whole before the next begins", o->from,
 			 procedure_hop_from(o->from)->to, o->to);

@@ -497,7 +497,8 @@ preflight_read(struct batch *b)
 	plan_build(&e->plan, e->from, e->to, (enum database)db, e->o->only, e->o->skip, dc_listed, (void *)dcs);
 	e->plan.from_detected = !e->o->from && e->hop == 0;
 	e->nhops = e->hop + procedure_chain(e->from, e->o->to);
-	if (e->nhops > 1 && !plan_whole(e->o->only, e->o->skip)) {
+	if (e->nhops > 1 && (e->o->command == CMD_RUN || e->o->command == CMD_PLAN) &&
+	    !plan_whole(e->o->only, e->o->skip)) {
 		report_error("--only and --skip leave part of the %s -> %s hop undone, and --to %s needs the hops "
 			     "after it: each hop must be whole before the next begins", e->from, e->to, e->o->to);
 		report_hint("do this hop alone: add --to %s", e->to);

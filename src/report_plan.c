@@ -112,8 +112,11 @@ report_status_step(const struct plan *p, int index, enum step_status st, const c
 		status_ids[k] = json_array();
 	json_array_append_new(status_ids[k], json_string(p->steps[index].id));
 	if (rcfg.json) {
-		emit_event(json_pack("{s:s, s:i, s:i, s:s, s:s, s:s, s:s}", "event", "step", "index", index + 1,
-			       "total", p->nsteps, "id", p->steps[index].id, "title", p->steps[index].title,
+		char hop[40];
+
+		snprintf(hop, sizeof(hop), "%s -> %s", p->from, p->to);
+		emit_event(json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s}", "event", "step", "hop", hop, "index",
+			       index + 1, "total", p->nsteps, "id", p->steps[index].id, "title", p->steps[index].title,
 			       "state", status_names[st], "detail", detail ? detail : ""));
 		return;
 	}

@@ -138,6 +138,14 @@ set triggers dc/zync-que"
 # 3scale 2.9 -> 2.10 in 3scale, database other (detected)"
 	run bash -c "'$UPGRADE' plan -n 3scale --skip backup 3>&- | grep -v '^#'"
 	local planned=$output
+	# status looks at the hop the install is in, --only or not
+	run bash -c "'$UPGRADE' status -n 3scale --only system -o json 3>&- | py_lines 'e[\"hop\"] + \" \" + e[\"id\"] + \" \" + e[\"state\"] if e[\"event\"] == \"step\" else None'"
+	assert_output "2.8 -> 2.9 tag/amp-system pending
+2.8 -> 2.9 import/amp-system pending
+2.8 -> 2.9 dc/system-app pending
+2.8 -> 2.9 dc/system-sidekiq pending
+2.8 -> 2.9 dc/system-sphinx pending
+2.8 -> 2.9 replicas done"
 	run upgrade run -n 3scale --yes --skip backup --output json
 	assert_success
 	local events=$output

@@ -1990,7 +1990,9 @@ wait_rollout() {
 # --- Redis: a command that the image has not ----------------------------------------------
 
 @test "redis: rh-redis5 on the redis-32 image crash-loops and the rollout fails; the matching pair rolls out" {
-    fast_init --version 2.10 --set rollout_seconds=3
+    # rollouts of 12 s: the new pod crash-loops from 2.4 s after its scale-up until the
+    # rollout fails 3.6 s later, long enough for the reads below on a busy machine
+    fast_init --version 2.10 --set rollout_seconds=12
     run oc patch dc backend-redis --patch "$REDIS5_CMD"
     assert_success
     # the new pod crash-loops: its restartCount grows until the rollout fails
