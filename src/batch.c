@@ -369,3 +369,11 @@ batch_add_rollout(struct batch *b, int dc)
 	batch_add_dc(b, dc);
 	batch_add_rcs_pods(b, dc);
 }
+
+void
+read_one(struct engine *e, int parse, const char *what, batch_fn next)
+{
+	batch_clear(&e->main);
+	cmd_get(batch_add(&e->main, parse), e->o->oc, e->ns, what, NULL);
+	batch_start(&e->main, next);
+}

@@ -67,7 +67,5 @@ confirm_read(struct batch *b)
 void
 confirm_step(struct engine *e)
 {
-	batch_clear(&e->main);
-	cmd_get(batch_add(&e->main, READ_JSON), e->o->oc, e->ns, "dc", NULL);
-	batch_start(&e->main, confirm_read);
+	read_one(e, READ_JSON, "dc", confirm_read);
 }

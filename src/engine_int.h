@@ -268,6 +268,8 @@ void batch_cancel(struct batch *b);
 struct args *batch_add(struct batch *b, int parse);
 /* run the batch's reads concurrently; next(b) when all succeeded */
 void batch_start(struct batch *b, batch_fn next);
+/* the step's one read: empty e->main, read what (kind/name, or a kind's list) as parse, then next */
+void read_one(struct engine *e, int parse, const char *what, batch_fn next);
 /* take the parsed document of slot i out of the batch */
 json_t *batch_take(struct batch *b, int i);
 /* add a read of dc number dc of the plan to the batch */

@@ -29,9 +29,7 @@ release_read(struct engine *e, batch_fn next)
 	char what[96];
 
 	snprintf(what, sizeof(what), "cm/%s", e->plan.hop->release_cm);
-	batch_clear(&e->main);
-	cmd_get(batch_add(&e->main, READ_JSON), e->o->oc, e->ns, what, NULL);
-	batch_start(&e->main, next);
+	read_one(e, READ_JSON, what, next);
 }
 
 /* after the patch: the key must now be <to> */

@@ -23,9 +23,7 @@ secret_read(struct engine *e, batch_fn next)
 	char what[96];
 
 	snprintf(what, sizeof(what), "secret/%s", e->plan.hop->secret);
-	batch_clear(&e->main);
-	cmd_get(batch_add(&e->main, READ_OPTIONAL), e->o->oc, e->ns, what, NULL);
-	batch_start(&e->main, next);
+	read_one(e, READ_OPTIONAL, what, next);
 }
 
 static void

@@ -70,9 +70,7 @@ tag_reread(struct engine *e)
 	char what[96];
 
 	snprintf(what, sizeof(what), "imagestream/%s", cur_section(e)->imagestream);
-	batch_clear(&e->main);
-	cmd_get(batch_add(&e->main, READ_JSON), e->o->oc, e->ns, what, NULL);
-	batch_start(&e->main, tag_read);
+	read_one(e, READ_JSON, what, tag_read);
 }
 
 void
@@ -231,9 +229,7 @@ import_step(struct engine *e)
 	}
 	if (!ss->listed) {
 		/* one list tells every import that is over since the tags were added */
-		batch_clear(&e->main);
-		cmd_get(batch_add(&e->main, READ_JSON), e->o->oc, e->ns, "imagestream", NULL);
-		batch_start(&e->main, imports_listed);
+		read_one(e, READ_JSON, "imagestream", imports_listed);
 		return;
 	}
 	snprintf(what, sizeof(what), "the import of %s:%s", cur_section(e)->imagestream, e->plan.to);

@@ -17,9 +17,7 @@ untag_read(struct engine *e, batch_fn next)
 	char what[128];
 
 	snprintf(what, sizeof(what), "imagestream/%s", PLAN_IS(&e->plan, e->plan.steps[e->step].section));
-	batch_clear(&e->main);
-	cmd_get(batch_add(&e->main, READ_OPTIONAL), e->o->oc, e->ns, what, NULL);
-	batch_start(&e->main, next);
+	read_one(e, READ_OPTIONAL, what, next);
 }
 
 /* after oc tag -d: the tag must be gone */
