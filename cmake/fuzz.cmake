@@ -16,10 +16,10 @@ if(FUZZ)
   set(FUZZ_SANITIZERS -fsanitize=address,undefined -fno-sanitize-recover=all
     -fno-omit-frame-pointer -g)
 
-  add_library(fuzz_support STATIC src/util.c src/plan.c src/procedure.c src/args.c)
+  add_library(fuzz_support STATIC src/util.c src/plan.c src/procedure.c src/edits.c src/args.c)
   target_include_directories(fuzz_support PUBLIC src)
   target_compile_options(fuzz_support PRIVATE ${FUZZ_SANITIZERS})
-  target_link_libraries(fuzz_support PUBLIC PkgConfig::JANSSON)
+  target_link_libraries(fuzz_support PUBLIC PkgConfig::JANSSON m)
 
   foreach(pair fuzz_assess:assess fuzz_jsonstream:jsonstream)
     string(REPLACE ":" ";" pair "${pair}")

@@ -1,5 +1,6 @@
 /* assess.c - pure decisions over parsed `oc get -o json` documents */
 #include "assess.h"
+#include "jsonget.h"
 #include "util.h"
 
 #include <limits.h>
@@ -8,51 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* --- small readers -------------------------------------------------------------- */
-
-static const json_t *
-jget(const json_t *o, const char *key)
-{
-	return json_is_object(o) ? json_object_get(o, key) : NULL;
-}
-
-/* follow a chain of keys: jpath(o, "a", "b") is o.a.b, or NULL */
-#define jpath(...) jpath_chain(__VA_ARGS__, (const char *)NULL)
-
-static const json_t *
-jpath_chain(const json_t *o, ...)
-{
-	va_list ap;
-	const char *key;
-
-	va_start(ap, o);
-	while (o && (key = va_arg(ap, const char *)) != NULL)
-		o = jget(o, key);
-	va_end(ap);
-	return o;
-}
-
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	const json_t *v = jget(o, key);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static long
-jlong(const json_t *o, const char *key, long def)
-{
-	const json_t *v = jget(o, key);
-
-	return json_is_integer(v) ? (long)json_integer_value(v) : def;
-}
-
-static int
-streq(const char *a, const char *b)
-{
-	return a && b && strcmp(a, b) == 0;
-}
+/* --- small readers: jsonget.h -------------------------------------------------- */
 
 /* the "sha256:..." part of an image reference "repo@sha256:...", or NULL */
 static const char *
@@ -81,20 +38,6 @@ trigger_tag(const json_t *trigger, const char *is)
 }
 
 /* --- image stream tags ---------------------------------------------------------- */
-
-static const json_t *
-find_named(const json_t *array, const char *field, const char *value)
-{
-	size_t i;
-	const json_t *item;
-
-	if (!json_is_array(array))
-		return NULL;
-	json_array_foreach(array, i, item)
-		if (streq(jstr(item, field), value))
-			return item;
-	return NULL;
-}
 
 int
 is_has_spec_tag(const json_t *is, const char *tag)

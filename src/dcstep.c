@@ -3,6 +3,7 @@
  * dcs one after another (a lane each, at most MAXW at once, the rest queued) */
 #include "engine_int.h"
 #include "assess.h"
+#include "edits.h"
 #include "report.h"
 #include "util.h"
 
@@ -25,12 +26,109 @@ dc_runs_new(const struct engine *e, int i, const json_t *dc)
 
 static void dcw_read(struct dcwait *w);
 
-/* 1 if the dc's image triggers still have to move (the old one there, or the new one
- * missing or on other containers) */
+/* a STEP_EDIT on document dc: fill s->skip (and s->patch); *match, why; 1 if a command is left */
 static int
-trigger_needs_change(const struct trigger_view *tv)
+edit_decide(struct step *s, const struct dc_edit *ed, const json_t *dc, int *match, char *why, size_t n)
 {
-	return tv->has_old || !tv->has_new || !tv->new_containers_ok;
+	struct annotations_view av;
+	char key[128];
+	int k;
+
+	s->skip = 0;
+	switch (ed->kind) {
+	case EDIT_ENV:
+		*match = env_done(dc, ed);
+		snprintf(why, n, "%s %s %s in every container", ed->key, *match ? "is" : "is not yet", ed->value);
+		s->skip = *match ? SKIP_PATCH : 0;
+		return !*match;
+	case EDIT_ANNOTATIONS:
+		annotations_assess(dc, ed, &av);
+		*match = av.on_template;
+		s->skip = av.on_template ? SKIP_PATCH : 0;
+		for (k = 0; procedure_edit_key(ed, k, key, sizeof(key)); k++)
+			if (!(av.on_dc & (1u << k)))
+				s->skip |= SKIP_KEY(k);
+		if (av.on_dc)
+			annotations_patch(dc, ed, s->patch, sizeof(s->patch));
+		snprintf(why, n, "%s", av.on_dc ? "the annotations are still on the dc" : av.template_any ?
+			 "the annotations are on the pod template, none on the dc" :
+			 "the dc has none of the annotations: nothing to move");
+		return av.on_dc != 0;
+	case EDIT_RESOURCES:
+		switch (resources_assess(dc, ed)) {
+		case RES_CHANGE:
+			*match = 0;
+			snprintf(why, n, "the resources of %s are below the guide's", ed->key);
+			return 1;
+		case RES_DONE:
+			snprintf(why, n, "limits %s/%s, requests %s/%s", ed->limits_memory, ed->limits_cpu,
+				 ed->requests_memory, ed->requests_cpu);
+			break;
+		case RES_NO_LIMIT:
+			snprintf(why, n, "%s has no memory limit: left as it is, as the guide says", ed->key);
+			break;
+		case RES_HIGHER:
+			snprintf(why, n, "%s's memory limit %s is higher than %s: left as it is, as the guide says",
+				 ed->key, resources_memory_limit(dc, ed->key), ed->limits_memory);
+			break;
+		case RES_NO_CONTAINER:
+			snprintf(why, n, "the pod template has no container %s", ed->key);
+			break;
+		}
+		*match = 1;
+		s->skip = SKIP_PATCH;
+		return 0;
+	default:
+		*match = 1;
+		return 0;
+	}
+}
+
+int
+dc_step_decide(struct engine *e, int index, const json_t *dc, int *match, char *why, size_t n)
+{
+	struct step *s = &e->plan.steps[index];
+	const struct plan_section *ps;
+	struct trigger_view tv;
+	int cmd_ok = 1;
+
+	if (s->kind == STEP_EDIT)
+		return edit_decide(s, STEP_EDIT_OF(&e->plan, s), dc, match, why, n);
+	ps = PLAN_DC_SECTION(&e->plan, s->dc);
+	dc_triggers(e, s->dc, dc, &tv);
+	if (ps->sec->command)
+		cmd_ok = container_command_is(dc, PLAN_DC_NAME(&e->plan, s->dc), ps->sec->command);
+	s->skip = (tv.has_old ? 0 : SKIP_REMOVE) | (tv.has_new && tv.new_containers_ok ? SKIP_ADD : 0) |
+		  (cmd_ok ? SKIP_COMMAND : 0);
+	*match = dc_runs_new(e, s->dc, dc) && cmd_ok;
+	snprintf(why, n, "trigger on %s:%s, runs %s%s", ps->sec->imagestream, ps->new_tag, DC_DIGEST(e, s->dc),
+		 ps->sec->command && cmd_ok ? " with its command" : "");
+	return s->skip != (SKIP_REMOVE | SKIP_ADD | SKIP_COMMAND);
+}
+
+int
+dc_step_applied(const struct engine *e, int index, const json_t *dc)
+{
+	const struct step *s = &e->plan.steps[index];
+	const struct plan_section *ps = PLAN_DC_SECTION(&e->plan, s->dc);
+	struct step copy = *s;
+	char why[8];
+	int match;
+
+	if (s->kind == STEP_EDIT) {
+		edit_decide(&copy, STEP_EDIT_OF(&e->plan, s), dc, &match, why, sizeof(why));
+		return match;
+	}
+	return dc_runs_new(e, s->dc, dc) &&
+	       (!ps->sec->command || container_command_is(dc, PLAN_DC_NAME(&e->plan, s->dc), ps->sec->command));
+}
+
+int
+dc_step_interim(const struct engine *e, int index)
+{
+	const struct step *s = &e->plan.steps[index];
+
+	return s->kind == STEP_DC && PLAN_DC_SECTION(&e->plan, s->dc)->sec->command != NULL;
 }
 
 /* --- w's changes, one after another ------------------------------------------------- */
@@ -96,16 +194,13 @@ dcw_queue_start(struct dcwait *w)
 	dcw_queue_step(w);
 }
 
-/* queue the documented remove and add commands that the dc still needs */
+/* queue the commands the dc still needs (dc_step_decide left out the others) */
 static void
-queue_trigger_changes(struct dcwait *w, const struct trigger_view *tv)
+queue_changes(struct dcwait *w)
 {
 	struct engine *e = w->e;
 
-	if (tv->has_old)
-		cmd_trigger(&w->q[w->nq++], &e->plan, e->o->oc, e->ns, w->dc, 1);
-	if (!tv->has_new || !tv->new_containers_ok)
-		cmd_trigger(&w->q[w->nq++], &e->plan, e->o->oc, e->ns, w->dc, 0);
+	w->nq = plan_step_commands(&e->plan, &e->plan.steps[w->step], e->o->oc, e->ns, w->q, DCQ);
 }
 
 /* --- deciding ----------------------------------------------------------------------- */
@@ -117,51 +212,47 @@ dcw_decide(struct batch *b)
 	struct dcwait *w = b->ctx;
 	struct engine *e = b->e;
 	const json_t *dc = b->slots[0].doc;
-	struct trigger_view tv;
 	struct rollout_view rv;
-	char detail[400];
+	char detail[400], why[256];
 	int match, need;
 
 	w->nq = 0;
-	dc_triggers(e, w->dc, dc, &tv);
-	match = dc_runs_new(e, w->dc, dc);
-	need = trigger_needs_change(&tv);
+	need = dc_step_decide(e, w->step, dc, &match, why, sizeof(why));
 	rollout_assess(dc, b->slots[1].doc, b->slots[2].doc, 0, 0, &rv);
 	w->rv = rv;
 	if (!need && match && rv.state == ROLLOUT_DONE) {
 		/* nothing to do */
 		w->done = 1;
-		snprintf(detail, sizeof(detail), "%strigger on %s:%s, runs %s, rollout #%ld complete",
-			 w->attempts > 0 ? "read back: " : "", DC_IS(e, w->dc), PLAN_DC_SECTION(&e->plan, w->dc)->new_tag,
-			 DC_DIGEST(e, w->dc), rv.latest);
+		snprintf(detail, sizeof(detail), "%s%s, rollout #%ld complete", w->attempts > 0 ? "read back: " : "",
+			 why, rv.latest);
 		record_step(e, w->step, w->attempts > 0 ? STEP_DONE : STEP_SKIPPED, now_ms() - w->tstep, detail);
 		dc_step_over(w);
 		return;
 	}
 	w->baseline = rv.latest;
 	w->expect_new = !match;
-	/* it runs the new image already and its rollout is over: once the trigger has
-	 * moved, no rollout can come, and nothing is left to wait for */
+	/* its pod template has what the step brings and its rollout is over: once the rest
+	 * has changed (a trigger, the dc's own annotations), no rollout can come */
 	w->settled = need && match && rv.state == ROLLOUT_DONE;
 	if (!need && match && rv.state == ROLLOUT_FAILED) {
 		if (!rollout_failed(w, &rv, 1))
 			return;
 	} else {
-		queue_trigger_changes(w, &tv);
+		queue_changes(w);
 	}
 	dcw_queue_start(w);
 }
 
-/* the dc read alone: when it still has a trigger to move, that is all it takes; else
- * read its RCs and pods too, to judge the rollout that is there */
+/* the dc read alone: when it still has a change to make that rolls it out, that is all it
+ * takes; else read its RCs and pods too, to judge the rollout that is there */
 static void
 dcw_decide_quick(struct dcwait *w, const json_t *dc)
 {
 	struct engine *e = w->e;
-	struct trigger_view tv;
+	char why[256];
+	int match, need = dc_step_decide(e, w->step, dc, &match, why, sizeof(why));
 
-	dc_triggers(e, w->dc, dc, &tv);
-	if (!trigger_needs_change(&tv)) {
+	if (!need || match) {
 		batch_clear(&w->rd);
 		batch_add_rollout(&w->rd, w->dc);
 		batch_start(&w->rd, dcw_decide);
@@ -169,8 +260,8 @@ dcw_decide_quick(struct dcwait *w, const json_t *dc)
 	}
 	w->nq = 0;
 	w->baseline = (long)json_integer_value(json_object_get(json_object_get(dc, "status"), "latestVersion"));
-	w->expect_new = !dc_runs_new(e, w->dc, dc);
-	queue_trigger_changes(w, &tv);
+	w->expect_new = 1;
+	queue_changes(w);
 	dcw_queue_start(w);
 }
 
@@ -226,7 +317,7 @@ pre_read_start(struct dcwait *w, int index)
 	w->pre_step = index;
 	/* a dc that ran the new image at the preflight (a database image) gets no rollout:
 	 * its RCs and pods, read now, tell whether the one there is done */
-	w->pre_full = dc_runs_new(e, dc, e->dcs[dc]);
+	w->pre_full = dc_step_applied(e, index, e->dcs[dc]);
 	if (w->pre_full)
 		batch_add_rollout(&w->pre, dc);
 	else
@@ -264,7 +355,7 @@ pre_start(struct engine *e, int next)
 {
 	int secs[PLAN_MAX_SECTIONS], firsts[PLAN_MAX_SECTIONS], k, n;
 
-	if (next >= e->plan.nsteps || e->plan.steps[next].kind != STEP_DC)
+	if (next >= e->plan.nsteps || (e->plan.steps[next].kind != STEP_DC && e->plan.steps[next].kind != STEP_EDIT))
 		return;
 	if (!e->plan.steps[next].group) {
 		pre_read_start(&e->w[0], next);

@@ -173,6 +173,8 @@ change_ended(struct engine *e, const struct args *cmd, const struct proc_result 
 	}
 	report_error("%s", msg);
 	hint_for(e, r);
+	if (e->change_hint[0])
+		report_hint("%s", e->change_hint);
 	return CHANGE_STOP;
 }
 
@@ -352,11 +354,14 @@ step_next(struct engine *e)
 	e->waiting_for[0] = '\0';
 	e->attempts = 0;
 	e->nw = 0;
+	e->change_hint[0] = '\0';
 	report_step_start(&e->plan, e->step);
 	switch (e->plan.steps[e->step].kind) {
 	case STEP_BACKUP: backup_step(e); break;
 	case STEP_RELEASE: release_step(e); break;
 	case STEP_SECRET: secret_step(e); break;
+	case STEP_HOOK_ENV: hook_step(e); break;
+	case STEP_EDIT: dc_step(e); break;
 	case STEP_UNTAG: untag_step(e); break;
 	case STEP_TAG: tag_step(e); break;
 	case STEP_IMPORT: import_step(e); break;

@@ -41,6 +41,7 @@
 
 struct engine;
 struct batch;
+struct objstep;
 typedef void (*cont_fn)(struct engine *);
 typedef void (*batch_fn)(struct batch *);
 
@@ -166,6 +167,8 @@ struct engine {
 	cont_fn queue_next;
 	int attempts;             /* tries of the current step's changes */
 	cont_fn redo;             /* reads the state back and decides again */
+	char change_hint[256];    /* said when a change of the current step fails for good */
+	const struct objstep *obj;  /* the current step's object, when it changes one (objstep.c) */
 
 	json_t *dcs[PLAN_MAX_DCS];            /* read by the preflight (NULL: absent) */
 	json_t *cm;                           /* the release ConfigMap, when the release step is in the plan */
@@ -300,6 +303,28 @@ int rollout_failed(struct dcwait *w, const struct rollout_view *rv, int earlier)
 /* a dcwait's batch failed: stop */
 void dcwait_list_failed(struct batch *b);
 
+/* --- objstep.c: the steps that change one object ------------------------------------------ */
+
+/* a step kind that changes one object: how to read it and decide from it */
+struct objstep {
+	int parse;                    /* how the object is read: READ_JSON, READ_OPTIONAL */
+	/* the object to read, "kind/name", into buf */
+	void (*what)(const struct engine *e, char *buf, size_t n);
+	/* the preflight read it: the document (NULL: absent); NULL: read it first */
+	const json_t *(*preread)(struct engine *e);
+	/* the document of a read of it, kept where the step kind keeps it; NULL: slot 0 */
+	const json_t *(*take)(struct engine *e, struct batch *b);
+	/* 1 if doc shows the step done; what to say if it was so before (skipped) or after
+	 * the change (done) */
+	int (*done)(struct engine *e, const json_t *doc, char *skipped, size_t n, char *done, size_t m);
+	/* before the change: fill the step's patch from doc; -1 to stop (said) */
+	int (*prepare)(struct engine *e, const json_t *doc);
+	/* the read back shows the change not made: say so (the step stops with exit 1) */
+	void (*unchanged)(struct engine *e, const json_t *doc);
+};
+/* the current step changes the object of ops: decide, change, read back */
+void objstep_start(struct engine *e, const struct objstep *ops);
+
 /* --- backup.c, tagstep.c, release.c, confirm.c, replicas.c: the other steps -------------------------------------------------- */
 
 /* add the current step's section's tag <to> unless it is there */
@@ -322,6 +347,8 @@ int release_done(const struct engine *e);
 void secret_step(struct engine *e);
 /* 1 if e->secret has the hop's secret key */
 int secret_key_present(const struct engine *e);
+/* the pre hook env step: patch the entry (tested) unless it is the value, then read it back */
+void hook_step(struct engine *e);
 /* delete the current step's section's old tag unless it is gone */
 void untag_step(struct engine *e);
 /* check that every present dc runs its new image in every container its trigger names */
@@ -335,6 +362,15 @@ void replicas_step(struct engine *e);
 void dc_triggers(const struct engine *e, int i, const json_t *dc, struct trigger_view *tv);
 /* 1 if document dc of dc number i runs its section's new image in every listed container */
 int dc_runs_new(const struct engine *e, int i, const json_t *dc);
+/* decide dc step index (STEP_DC, STEP_EDIT) on document dc: which of its commands are left
+ * (its skip and patch), *match when its pod template has what the step brings, and why in
+ * words; 1 if a command is left */
+int dc_step_decide(struct engine *e, int index, const json_t *dc, int *match, char *why, size_t n);
+/* 1 if document dc has in its pod template what dc step index (STEP_DC, STEP_EDIT) brings */
+int dc_step_applied(const struct engine *e, int index, const json_t *dc);
+/* 1 if the wait of dc step index may see a failed rollout before its own (2.11 redis: the
+ * command patched before the trigger that brings the image with it) */
+int dc_step_interim(const struct engine *e, int index);
 /* forget what w read ahead */
 void pre_clear(struct dcwait *w);
 /* while this step waits, read the dcs of the step at index next, if it is a dc step (of

@@ -1,6 +1,7 @@
 /* plan.c - the steps of a run, from the procedure (procedure.c), the database, the
  * sections asked for and the dcs the namespace has */
 #include "plan.h"
+#include "edits.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -36,6 +37,7 @@ add_step(struct plan *p, enum step_kind kind, int section, int dc)
 	s->kind = kind;
 	s->section = section;
 	s->dc = dc;
+	s->edit = -1;
 	return s;
 }
 
@@ -184,18 +186,78 @@ add_dc_steps(struct plan *p, int s)
 		st = add_step(p, p->dcs[i].present ? STEP_DC : STEP_ABSENT, s, i);
 		snprintf(st->id, sizeof(st->id), "dc/%s", name);
 		if (p->dcs[i].present)
-			snprintf(st->title, sizeof(st->title), "dc/%s: trigger %s:%s -> %s:%s, roll out", name,
-				 ps->sec->imagestream, ps->old_tag, ps->sec->imagestream, ps->new_tag);
+			snprintf(st->title, sizeof(st->title), "dc/%s: trigger %s:%s -> %s:%s%s, roll out", name,
+				 ps->sec->imagestream, ps->old_tag, ps->sec->imagestream, ps->new_tag,
+				 ps->sec->command ? " (the command patched in between)" : "");
 		else {
 			snprintf(st->title, sizeof(st->title), "dc/%s", name);
 			strlcopy(st->note, "not in the namespace: skipped", sizeof(st->note));
 		}
+		if (p->dcs[i].present && ps->sec->command)
+			procedure_command_patch(ps->sec, name, st->patch, sizeof(st->patch));
 		if (p->hop->untag && ps->sec->untag_after >= 0 && p->dcs[i].spec == &ps->sec->dcs[ps->sec->untag_after]) {
 			st = add_step(p, STEP_UNTAG, s, -1);
 			snprintf(st->id, sizeof(st->id), "untag/%s", ps->sec->imagestream);
 			snprintf(st->title, sizeof(st->title), "delete image stream tag %s:%s", ps->sec->imagestream,
 				 p->hop->untag);
 		}
+	}
+}
+
+/* the index of dc name in p->dcs, -1 if the hop has none */
+static int
+plan_dc_index(const struct plan *p, const char *name)
+{
+	int i;
+
+	for (i = 0; i < p->ndcs; i++)
+		if (strcmp(PLAN_DC_NAME(p, i), name) == 0)
+			return i;
+	return -1;
+}
+
+static const char *const edit_ids[] = { "hook-env", "env", "annotations", "resources" };
+
+/* the hop's changes besides the images, in the guide's order; a dc that is not there: skipped */
+static void
+add_edit_steps(struct plan *p, const char *only, const char *skip)
+{
+	int k;
+
+	for (k = 0; k < p->hop->nedits; k++) {
+		const struct dc_edit *ed = &p->hop->edits[k];
+		int dc = plan_dc_index(p, ed->dc), present = dc >= 0 && p->dcs[dc].present;
+		struct step *s;
+
+		if (!plan_selected(ed->name, only, skip) || !plan_any_present(p))
+			continue;
+		s = add_step(p, !present ? STEP_ABSENT : ed->kind == EDIT_HOOK_ENV ? STEP_HOOK_ENV : STEP_EDIT,
+			     present ? p->dcs[dc].section : -1, dc);
+		s->edit = k;
+		snprintf(s->id, sizeof(s->id), "%s/%s", edit_ids[ed->kind], ed->dc);
+		switch (ed->kind) {
+		case EDIT_HOOK_ENV:
+			snprintf(s->title, sizeof(s->title), "dc/%s: pre hook env %s=%s", ed->dc, ed->key, ed->value);
+			break;
+		case EDIT_ENV:
+			snprintf(s->title, sizeof(s->title), "dc/%s: set env %s=%s, roll out", ed->dc, ed->key, ed->value);
+			break;
+		case EDIT_ANNOTATIONS:
+			snprintf(s->title, sizeof(s->title), "dc/%s: annotations %s onto the pod template, roll out",
+				 ed->dc, ed->key);
+			break;
+		case EDIT_RESOURCES:
+			snprintf(s->title, sizeof(s->title), "dc/%s: resources of %s (limits %s/%s, requests %s/%s), roll out",
+				 ed->dc, ed->key, ed->limits_memory, ed->limits_cpu, ed->requests_memory, ed->requests_cpu);
+			break;
+		}
+		if (!present)
+			strlcopy(s->note, "not in the namespace: skipped", sizeof(s->note));
+		/* until a dc is read: the template's (the run decides from the dc it reads) */
+		else if (ed->kind == EDIT_HOOK_ENV)
+			hook_env_patch(NULL, ed, s->patch, sizeof(s->patch));
+		else if (ed->kind == EDIT_ANNOTATIONS)
+			annotations_patch(NULL, ed, s->patch, sizeof(s->patch));
 	}
 }
 
@@ -234,6 +296,8 @@ plan_build(struct plan *p, const char *from, const char *to, enum database db,
 		snprintf(s->id, sizeof(s->id), "secret/%s", p->hop->secret);
 		snprintf(s->title, sizeof(s->title), "secret/%s: remove %s", p->hop->secret, p->hop->secret_key);
 	}
+
+	add_edit_steps(p, only, skip);
 
 	/* every tag and every import before the first trigger moves */
 	for (i = 0; i < p->nsections; i++) {
@@ -344,6 +408,68 @@ cmd_rollout_retry(struct args *a, const char *oc, const char *ns, const char *dc
 	add_ns(a, ns);
 }
 
+void
+cmd_patch(struct args *a, const char *oc, const char *ns, const char *kind, const char *name, const char *type,
+	  const char *patch)
+{
+	args_init(a, oc);
+	args_add(a, "patch");
+	args_add(a, "%s", kind);
+	args_add(a, "%s", name);
+	if (type) {
+		args_add(a, "--type=%s", type);
+		args_add(a, "-p");
+	} else {
+		args_add(a, "--patch");
+	}
+	args_add(a, "%s", patch);
+	add_ns(a, ns);
+}
+
+/* a STEP_EDIT's commands: the guide's, less those s->skip leaves out */
+static int
+edit_commands(const struct plan *p, const struct step *s, const char *oc, const char *ns, struct args *cmds, int max)
+{
+	const struct dc_edit *ed = STEP_EDIT_OF(p, s);
+	const char *dc = PLAN_DC_NAME(p, s->dc);
+	char key[128], patch[640];
+	int n = 0, k;
+
+	switch (ed->kind) {
+	case EDIT_ENV:
+		if (max < 1 || (s->skip & SKIP_PATCH))
+			return 0;
+		args_init(&cmds[0], oc);
+		args_add(&cmds[0], "set");
+		args_add(&cmds[0], "env");
+		args_add(&cmds[0], "dc/%s", dc);
+		args_add(&cmds[0], "%s=%s", ed->key, ed->value);
+		add_ns(&cmds[0], ns);
+		return 1;
+	case EDIT_ANNOTATIONS:
+		if (!(s->skip & SKIP_PATCH) && n < max)
+			cmd_patch(&cmds[n++], oc, ns, "dc", dc, NULL, s->patch);
+		for (k = 0; procedure_edit_key(ed, k, key, sizeof(key)) && n < max; k++) {
+			if (s->skip & SKIP_KEY(k))
+				continue;
+			args_init(&cmds[n], oc);
+			args_add(&cmds[n], "annotate");
+			args_add(&cmds[n], "dc");
+			args_add(&cmds[n], "%s", dc);
+			args_add(&cmds[n], "%s-", key);
+			add_ns(&cmds[n++], ns);
+		}
+		return n;
+	case EDIT_RESOURCES:
+		if (max < 1 || (s->skip & SKIP_PATCH) || procedure_resources_patch(ed, patch, sizeof(patch)) < 0)
+			return 0;
+		cmd_patch(&cmds[0], oc, ns, "dc", dc, NULL, patch);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int
 plan_step_commands(const struct plan *p, const struct step *s, const char *oc,
 		   const char *ns, struct args *cmds, int max)
@@ -354,25 +480,12 @@ plan_step_commands(const struct plan *p, const struct step *s, const char *oc,
 	case STEP_RELEASE:
 		if (max < 1 || (s->skip & SKIP_PATCH))
 			return 0;
-		args_init(&cmds[0], oc);
-		args_add(&cmds[0], "patch");
-		args_add(&cmds[0], "cm");
-		args_add(&cmds[0], "%s", p->hop->release_cm);
-		args_add(&cmds[0], "--patch");
-		args_add(&cmds[0], "%s", p->release_patch);
-		add_ns(&cmds[0], ns);
+		cmd_patch(&cmds[0], oc, ns, "cm", p->hop->release_cm, NULL, p->release_patch);
 		return 1;
 	case STEP_SECRET:
 		if (max < 1 || (s->skip & SKIP_PATCH))
 			return 0;
-		args_init(&cmds[0], oc);
-		args_add(&cmds[0], "patch");
-		args_add(&cmds[0], "secret");
-		args_add(&cmds[0], "%s", p->hop->secret);
-		args_add(&cmds[0], "--type=json");
-		args_add(&cmds[0], "-p");
-		args_add(&cmds[0], "%s", p->secret_patch);
-		add_ns(&cmds[0], ns);
+		cmd_patch(&cmds[0], oc, ns, "secret", p->hop->secret, "json", p->secret_patch);
 		return 1;
 	case STEP_UNTAG:
 		if (max < 1 || (s->skip & SKIP_PATCH))
@@ -395,13 +508,23 @@ plan_step_commands(const struct plan *p, const struct step *s, const char *oc,
 		add_ns(&cmds[0], ns);
 		return 1;
 	case STEP_DC:
-		if (max < 2)
+		if (max < 3)
 			return 0;
 		if (!(s->skip & SKIP_REMOVE))
 			cmd_trigger(&cmds[n++], p, oc, ns, s->dc, 1);
+		/* 2.11 redis: the command the new image has, before the trigger that brings it */
+		if (s->patch[0] && !(s->skip & SKIP_COMMAND))
+			cmd_patch(&cmds[n++], oc, ns, "dc", PLAN_DC_NAME(p, s->dc), NULL, s->patch);
 		if (!(s->skip & SKIP_ADD))
 			cmd_trigger(&cmds[n++], p, oc, ns, s->dc, 0);
 		return n;
+	case STEP_HOOK_ENV:
+		if (max < 1 || (s->skip & SKIP_PATCH))
+			return 0;
+		cmd_patch(&cmds[0], oc, ns, "dc", PLAN_DC_NAME(p, s->dc), "json", s->patch);
+		return 1;
+	case STEP_EDIT:
+		return edit_commands(p, s, oc, ns, cmds, max);
 	default:
 		return 0;
 	}

@@ -12,6 +12,8 @@ enum step_kind {
 	STEP_BACKUP,   /* save the objects the guide's backup saves, one JSON file each */
 	STEP_RELEASE,  /* the version number: patch the release ConfigMap's key to <to>, read it back */
 	STEP_SECRET,   /* remove a key from a secret (2.8 -> 2.9: BASE_URL), unless it is gone */
+	STEP_HOOK_ENV, /* a JSON patch of a dc's pre hook env entry, tested (2.10 -> 2.11: BACKEND_ROUTE) */
+	STEP_EDIT,     /* change one dc's pod template (set env, annotations, resources) and wait for its rollout */
 	STEP_TAG,      /* add a section's image stream tag <to> */
 	STEP_IMPORT,   /* wait for that tag's import */
 	STEP_DC,       /* move one dc's image trigger and wait for its rollout */
@@ -46,16 +48,22 @@ struct plan_dc {
 struct step {
 	enum step_kind kind;
 	int section;         /* index into plan.sections (-1 for STEP_RELEASE) */
-	int dc;              /* index into plan.dcs for STEP_DC and a dc's STEP_ABSENT, else -1 */
+	int dc;              /* index into plan.dcs for STEP_DC, STEP_HOOK_ENV, STEP_EDIT and a dc's STEP_ABSENT, else -1 */
+	int edit;            /* STEP_HOOK_ENV, STEP_EDIT: index into hop->edits, else -1 */
 	char id[48];         /* stable identifier: "tag/amp-system", "import/amp-system", "dc/system-app", ... */
 	char title[160];     /* one line for people */
 	int group;           /* --parallel: > 0 for the dc steps whose sections run side by side (adjacent) */
 	unsigned skip;       /* commands the cluster state makes needless: SKIP_* */
 	char note[96];       /* why, for `plan` */
+	char patch[640];     /* STEP_HOOK_ENV, STEP_EDIT (annotations), a redis STEP_DC: the patch, as decided from
+			      * the dc read (plan without a cluster: from the template's) */
 };
 
-/* commands of a step left out of plan_step_commands */
-enum { SKIP_PATCH = 1, SKIP_REMOVE = 2, SKIP_ADD = 4 };
+/* commands of a step left out of plan_step_commands; SKIP_KEY(k): the removal of annotation k */
+enum { SKIP_PATCH = 1, SKIP_REMOVE = 2, SKIP_ADD = 4, SKIP_COMMAND = 8 };
+#define SKIP_KEY(k) (16u << (k))
+/* the edit of step s, or NULL */
+#define STEP_EDIT_OF(p, s) ((s)->edit >= 0 ? &(p)->hop->edits[(s)->edit] : NULL)
 
 #define REPLICAS_ANNOTATION "3scale-upgrade/replicas"
 
@@ -131,6 +139,9 @@ int plan_step_commands(const struct plan *p, const struct step *s, const char *o
 
 /* helpers that build single commands, shared by plan and engine */
 void cmd_get(struct args *a, const char *oc, const char *ns, const char *what, const char *selector);
+/* oc patch KIND NAME --patch PATCH (a strategic merge), or --type=TYPE -p PATCH */
+void cmd_patch(struct args *a, const char *oc, const char *ns, const char *kind, const char *name, const char *type,
+	       const char *patch);
 void cmd_trigger(struct args *a, const struct plan *p, const char *oc, const char *ns, int dc, int remove);
 /* the label selectors of dc i's RCs and pods, into buf */
 const char *rc_selector(const struct plan *p, int dc, char *buf, size_t n);

@@ -1,9 +1,11 @@
 /* preflight.c - the reads and checks before anything changes, and what plan shows from them */
 #include "engine_int.h"
 #include "assess.h"
+#include "edits.h"
 #include "report.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +15,27 @@ static int
 dc_listed(void *ctx, const char *name)
 {
 	return list_item(ctx, name) != NULL;
+}
+
+/* the patches of a later hop's plan p that depend on a dc, from the List dcs as it stands
+ * before the hops before it (which change neither the hook nor the annotations) */
+static void
+plan_patches_from(struct plan *p, const json_t *dcs)
+{
+	int i;
+
+	for (i = 0; i < p->nsteps; i++) {
+		struct step *s = &p->steps[i];
+		const struct dc_edit *ed = STEP_EDIT_OF(p, s);
+		const json_t *dc = s->dc >= 0 ? list_item(dcs, PLAN_DC_NAME(p, s->dc)) : NULL;
+
+		if (!dc || !ed)
+			continue;
+		if (s->kind == STEP_HOOK_ENV)
+			hook_env_patch(dc, ed, s->patch, sizeof(s->patch));
+		else if (ed->kind == EDIT_ANNOTATIONS)
+			annotations_patch(dc, ed, s->patch, sizeof(s->patch));
+	}
 }
 
 /* the plans of the hops after this one, on the way to --to, as they stand before this one
@@ -26,6 +49,7 @@ plans_after(struct engine *e, const json_t *dcs)
 	for (; h && version_cmp(h->to, e->o->to) <= 0; h = procedure_hop_from(h->to)) {
 		plan_build(p, h->from, h->to, e->plan.db, e->o->only, e->o->skip, dc_listed, (void *)dcs);
 		plan_drop_backup(p);
+		plan_patches_from(p, dcs);
 		if (e->o->parallel)
 			plan_parallel(p);
 		report_plan(p, e->o->oc, e->ns, e->detected);
@@ -66,7 +90,6 @@ plan_mark_done(struct engine *e)
 
 	for (i = 0; i < e->plan.nsteps; i++) {
 		struct step *s = &e->plan.steps[i];
-		struct trigger_view tv;
 
 		switch (s->kind) {
 		case STEP_BACKUP:
@@ -103,12 +126,24 @@ plan_mark_done(struct engine *e)
 				strlcopy(s->note, "already imported", sizeof(s->note));
 			break;
 		case STEP_DC:
-			dc_triggers(e, s->dc, e->dcs[s->dc], &tv);
-			s->skip = (tv.has_old ? 0 : SKIP_REMOVE) | (tv.has_new && tv.new_containers_ok ? SKIP_ADD : 0);
-			if (s->skip == (SKIP_REMOVE | SKIP_ADD))
-				strlcopy(s->note, "trigger already moved: run only checks the rollout", sizeof(s->note));
-			else if (s->skip)
+		case STEP_EDIT: {
+			char why[256];
+			int match;
+
+			if (dc_step_decide(e, i, e->dcs[s->dc], &match, why, sizeof(why)) == 0)
+				strlcopy(s->note, s->kind == STEP_DC ? "trigger already moved: run only checks the rollout" :
+					 "already done: run only checks the rollout", sizeof(s->note));
+			else if (s->skip & ~(unsigned)(s->kind == STEP_DC && !s->patch[0] ? SKIP_COMMAND : 0))
 				strlcopy(s->note, "partly done", sizeof(s->note));
+			break;
+		}
+		case STEP_HOOK_ENV:
+			if (hook_env_done(e->dcs[s->dc], STEP_EDIT_OF(&e->plan, s))) {
+				s->skip = SKIP_PATCH;
+				strlcopy(s->note, "already done", sizeof(s->note));
+			} else {
+				hook_env_patch(e->dcs[s->dc], STEP_EDIT_OF(&e->plan, s), s->patch, sizeof(s->patch));
+			}
 			break;
 		default:
 			break;
@@ -379,19 +414,46 @@ preflight_release(struct engine *e)
 	return -1;
 }
 
-/* 0 if no dc the run moves is paused */
+/* 0 if no dc the run changes is paused */
 static int
 preflight_paused(struct engine *e)
 {
 	int i;
 
-	for (i = 0; i < e->plan.ndcs; i++) {
-		if (PLAN_DC_SECTION(&e->plan, i)->in_run &&
-		    json_is_true(json_object_get(json_object_get(e->dcs[i], "spec"), "paused"))) {
-			report_error("dc/%s is paused: its rollout would never start", PLAN_DC_NAME(&e->plan, i));
-			report_hint("resume it with: oc rollout resume dc/%s -n %s", PLAN_DC_NAME(&e->plan, i), e->ns);
+	for (i = 0; i < e->plan.nsteps; i++) {
+		const struct step *s = &e->plan.steps[i];
+		const char *name;
+
+		if (s->kind != STEP_DC && s->kind != STEP_EDIT)
+			continue;
+		name = PLAN_DC_NAME(&e->plan, s->dc);
+		if (json_is_true(json_object_get(json_object_get(e->dcs[s->dc], "spec"), "paused"))) {
+			report_error("dc/%s is paused: its rollout would never start", name);
+			report_hint("resume it with: oc rollout resume dc/%s -n %s", name, e->ns);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* the pre hook env entry a STEP_HOOK_ENV changes is there (or has its value already) */
+static int
+preflight_hook(struct engine *e)
+{
+	int i;
+
+	for (i = 0; i < e->plan.nsteps; i++) {
+		const struct step *s = &e->plan.steps[i];
+		const struct dc_edit *ed = STEP_EDIT_OF(&e->plan, s);
+
+		if (s->kind != STEP_HOOK_ENV || hook_env_index(e->dcs[s->dc], ed->key) >= 0)
+			continue;
+		report_error("dc/%s's pre hook has no env entry %s (spec.strategy.rollingParams.pre.execNewPod.env), "
+			     "which the %s -> %s guide changes: is this a template-based 3scale %s?", ed->dc, ed->key,
+			     e->plan.from, e->plan.to, e->plan.from);
+		report_hint("compare dc/%s with the %s template; --skip %s leaves this part of the hop out", ed->dc,
+			    e->plan.from, ed->name);
+		return -1;
 	}
 	return 0;
 }
@@ -523,7 +585,7 @@ preflight_read(struct batch *b)
 		return;
 	}
 	if (preflight_dcs(e, dcs) < 0 || preflight_streams(e, iss) < 0 || preflight_oracle(e) < 0 ||
-	    preflight_release(e) < 0) {
+	    preflight_release(e) < 0 || preflight_hook(e) < 0) {
 		stop(e, 3);
 		return;
 	}

@@ -29,6 +29,30 @@ struct section {
 	int ndcs;
 	int untag_after;          /* hops with hop.untag: delete IS:<untag> after this dc (index), -1 never */
 	int untag_pattern;        /* that deletion follows the guide's pattern (P) */
+	const char *command;      /* 2.11 redis: the container command the guide patches in between the
+				   * trigger's remove and add (the dc is broken until the add), NULL: none */
+};
+
+/* the changes of a dc besides its image (2.10 -> 2.11, before the images) */
+enum edit_kind {
+	EDIT_HOOK_ENV,     /* a JSON patch of the pre hook's env entry <key> (found by name, tested) to
+			    * the literal <value>: not the pod template, so no rollout */
+	EDIT_ENV,          /* oc set env dc/DC <key>=<value> (every container): a rollout */
+	EDIT_ANNOTATIONS,  /* the dc's annotations <key> (comma-separated, in the guide's order of
+			    * removal) put on its pod template with the dc's values, then removed from
+			    * the dc: a rollout */
+	EDIT_RESOURCES     /* container <key>'s resources set to the limits and requests below, unless
+			    * it has no memory limit or a higher one: a rollout */
+};
+
+struct dc_edit {
+	const char *name;         /* for --only/--skip: "backend-route", ... */
+	enum edit_kind kind;
+	const char *dc;           /* the dc it changes (one of the hop's sections) */
+	const char *key;
+	const char *value;        /* EDIT_HOOK_ENV, EDIT_ENV */
+	const char *limits_memory, *limits_cpu, *requests_memory, *requests_cpu;  /* EDIT_RESOURCES */
+	int pattern;              /* our command follows the guide's intent, not its text (P) */
 };
 
 /* one hop of the procedure: from -> to, its sections in the guide's order */
@@ -44,6 +68,9 @@ struct hop {
 	const char *secret;       /* a key removed from this secret after the version number ... */
 	const char *secret_key;   /* ... (2.8 -> 2.9: BASE_URL of system-master-apicast), NULL: none */
 	int oracle;               /* the guide describes the Oracle branch of this hop */
+	const struct dc_edit *edits;  /* the dcs' other changes, after the version number and before
+				       * the images, in the guide's order (2.10 -> 2.11), NULL: none */
+	int nedits;
 };
 
 /* the steps of a hop besides its image sections, as --only and --skip name them */
@@ -52,9 +79,12 @@ struct hop {
 #define STEP_NAME_CONFIRM "confirm"
 #define STEP_NAME_SECRET "base-url"
 
-/* the sections of 2.8 -> 2.9 and of 2.9 -> 2.10, the system section first */
+/* the sections of 2.8 -> 2.9, 2.9 -> 2.10 and 2.10 -> 2.11, the system section first */
 extern const struct section procedure_2_9[];
 extern const struct section procedure_2_10[];
+extern const struct section procedure_2_11[];
+/* the other changes of 2.10 -> 2.11, in the guide's order */
+extern const struct dc_edit procedure_edits_2_11[];
 
 /* the hop from -> to, NULL if no guide describes it */
 const struct hop *procedure_hop(const char *from, const char *to);
@@ -96,5 +126,14 @@ int procedure_release_patch(const struct hop *h, char *buf, size_t n);
  * included, into buf (n bytes). Returns the length, or -1 if it does not fit.
  */
 int procedure_tag_patch(const struct section *s, const char *tag, char *buf, size_t n);
+
+/* the guide's strategic patch of dc's container (named as the dc) command to s->command, into buf */
+int procedure_command_patch(const struct section *s, const char *dc, char *buf, size_t n);
+/* the guide's strategic patch of edit ed's container resources (EDIT_RESOURCES), into buf */
+int procedure_resources_patch(const struct dc_edit *ed, char *buf, size_t n);
+/* key k of ed's comma-separated keys into buf; 0 past the last */
+int procedure_edit_key(const struct dc_edit *ed, int k, char *buf, size_t n);
+/* 1 if some hop has an edit called name */
+int procedure_edit_known(const char *name);
 
 #endif

@@ -522,7 +522,7 @@ report_progress(const struct plan *p, int index, const char *what)
 	if (quiet())
 		return;
 	/* a rollout's status line shows the message */
-	if (o && (o->kind == STEP_DC || has_live(index)))
+	if (o && (o->kind == STEP_DC || o->kind == STEP_EDIT || has_live(index)))
 		return;
 	text_out(INDENT "%s\n", what);
 }

@@ -25,6 +25,13 @@ wait_note(const struct plan *p, const struct step *s, char *buf, size_t n)
 		return buf;
 	case STEP_UNTAG:
 		return "unless the tag is gone (oc get imagestream -o json), then check it is";
+	case STEP_HOOK_ENV:
+		snprintf(buf, n, "the guide's oc edit as a JSON patch: the entry's index read first (oc get dc/%s -o json), "
+			 "the entry as read tested; then check it (the hook is not the pod template: no rollout)",
+			 PLAN_DC_NAME(p, s->dc));
+		return buf;
+	case STEP_EDIT:
+		return "then wait: new rollout complete, new pods ready, old pods gone";
 	case STEP_CONFIRM:
 		return "check each dc's containers (oc get dc -o json): the image of its new tag, by digest";
 	case STEP_IMPORT:
@@ -44,6 +51,9 @@ wait_note(const struct plan *p, const struct step *s, char *buf, size_t n)
 				 last + 1);
 			return buf;
 		}
+		if (s->patch[0])
+			return "no wait between the patch and the new trigger (the dc is broken until it lands); then "
+			       "wait: new rollout complete, new pods ready, old pods gone";
 		return "then wait: new rollout complete, new pods ready, old pods gone";
 	case STEP_REPLICAS: return "for each system dc annotated " REPLICAS_ANNOTATION "=N: oc scale dc/NAME --replicas=N, "
 				   "remove the annotation, wait for the pods";

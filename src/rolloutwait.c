@@ -116,6 +116,14 @@ dcwait_step_end(struct dcwait *w, enum step_status st, const char *fmt, ...)
 	dc_step_over(w);
 }
 
+/* why no rollout comes for w's step */
+static const char *
+already(const struct dcwait *w)
+{
+	return w->e->plan.steps[w->step].kind == STEP_EDIT ? "the pod template has the change already" :
+	       "already runs the new image";
+}
+
 /* a failed rollout: 1 if a retry was queued (--retry-failed, earlier run), else stopped */
 int
 rollout_failed(struct dcwait *w, const struct rollout_view *rv, int earlier)
@@ -142,8 +150,9 @@ rollout_failed(struct dcwait *w, const struct rollout_view *rv, int earlier)
 	report_hint("read the logs: oc logs pod/%s -n %s", rv->log_pod, e->ns);
 	if (rv->hook_pod[0])
 		report_hint("the pre hook (database migrations) logs: oc logs pod/%s -n %s", rv->hook_pod, e->ns);
-	report_hint("the trigger has already fired, so nothing starts a new rollout by itself: once the cause is "
-		    "fixed, run 'oc rollout retry dc/%s -n %s' (or re-run with --retry-failed)", name, e->ns);
+	report_hint("the %s, so nothing starts a new rollout by itself: once the cause is fixed, run 'oc rollout "
+		    "retry dc/%s -n %s' (or re-run with --retry-failed)", e->plan.steps[w->step].kind == STEP_EDIT ?
+		    "change is made" : "trigger has already fired", name, e->ns);
 	stop(e, 1);
 	return 0;
 }
@@ -169,12 +178,14 @@ dcwait_assess(struct dcwait *w)
 	rollout_assess(objset_single(&w->sets[K_DC]), rcs, pods, w->baseline, w->expect_new, &rv);
 	json_decref(rcs);
 	json_decref(pods);
-	if (rv.state == ROLLOUT_DONE && w->expect_new &&
-	    !dc_runs_new(e, w->dc, objset_single(&w->sets[K_DC]))) {
-		/* a rollout newer than we saw is done, but not of the new image (someone else's) */
+	if ((rv.state == ROLLOUT_DONE || (rv.state == ROLLOUT_FAILED && dc_step_interim(e, w->step))) &&
+	    w->expect_new && !dc_step_applied(e, w->step, objset_single(&w->sets[K_DC]))) {
+		/* a rollout newer than we saw ended, but not of what the step brings: someone
+		 * else's, or (2.11 redis) that of the command patched before the new trigger */
 		rv.state = ROLLOUT_PROGRESSING;
-		snprintf(rv.waiting, sizeof(rv.waiting), "waiting for the image trigger to put the new image in the "
-			 "pod template");
+		snprintf(rv.waiting, sizeof(rv.waiting), "%s", e->plan.steps[w->step].kind == STEP_EDIT ?
+			 "waiting for the changed pod template to roll out" :
+			 "waiting for the image trigger to put the new image in the pod template");
 	}
 	w->rv = rv;
 	switch (rv.state) {
@@ -183,9 +194,8 @@ dcwait_assess(struct dcwait *w)
 			dcwait_step_end(w, STEP_DONE, "rollout #%ld complete, %ld of %ld pods ready, old pods gone",
 					rv.latest, rv.ready_new, rv.desired);
 		else
-			dcwait_step_end(w, STEP_DONE, "already runs the new image: no new rollout needed; rollout #%ld "
-					"complete, %ld of %ld pods ready, old pods gone", rv.latest, rv.ready_new,
-					rv.desired);
+			dcwait_step_end(w, STEP_DONE, "%s: no new rollout needed; rollout #%ld complete, %ld of %ld "
+					"pods ready, old pods gone", already(w), rv.latest, rv.ready_new, rv.desired);
 		return;
 	case ROLLOUT_FAILED:
 		dcwait_end(w);
@@ -533,7 +543,6 @@ dcwait_begin(struct dcwait *w)
 	dc_read_ahead(w);
 	/* a settled dc ends now: the trigger has moved, and no rollout can come */
 	if (w->settled && !e->finished)
-		dcwait_step_end(w, STEP_DONE, "already runs the new image: no new rollout needed; rollout #%ld "
-				"complete, %ld of %ld pods ready, old pods gone", w->rv.latest, w->rv.ready_new,
-				w->rv.desired);
+		dcwait_step_end(w, STEP_DONE, "%s: no new rollout needed; rollout #%ld complete, %ld of %ld pods "
+				"ready, old pods gone", already(w), w->rv.latest, w->rv.ready_new, w->rv.desired);
 }

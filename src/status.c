@@ -1,6 +1,7 @@
 /* status.c - the status command: every step of the plan judged from the cluster's state */
 #include "engine_int.h"
 #include "assess.h"
+#include "edits.h"
 #include "report.h"
 
 #include <stdio.h>
@@ -8,16 +9,17 @@
 
 /* --- status -------------------------------------------------------------------------- */
 
-/* dc number i from its status reads (e->status_slot[i] in b): done, pending or failed */
+/* dc step index from its dc's status reads (e->status_slot[i] in b): done, pending or failed */
 static enum step_status
-dc_status(const struct engine *e, const struct batch *b, int i, char *detail, size_t n)
+dc_status(const struct engine *e, const struct batch *b, int index, char *detail, size_t n)
 {
+	int i = e->plan.steps[index].dc;
 	const json_t *dc = e->dcs[i];
 	const struct plan_section *ps = PLAN_DC_SECTION(&e->plan, i);
 	int slot = e->status_slot[i];
 	struct trigger_view tv;
 	struct rollout_view rv;
-	int match = dc_runs_new(e, i, dc);
+	int match = dc_step_applied(e, index, dc);
 
 	dc_triggers(e, i, dc, &tv);
 	rollout_assess(dc, b->slots[slot].doc, b->slots[slot + 1].doc, 0, 0, &rv);
@@ -33,8 +35,10 @@ dc_status(const struct engine *e, const struct batch *b, int i, char *detail, si
 		snprintf(detail, n, "trigger still on %s:%s", ps->sec->imagestream, ps->old_tag);
 	else if (!tv.has_new)
 		snprintf(detail, n, "no image trigger on %s:%s", ps->sec->imagestream, ps->new_tag);
-	else if (!match)
+	else if (!dc_runs_new(e, i, dc))
 		snprintf(detail, n, "trigger moved; waiting for the new image to roll out");
+	else if (!match)
+		snprintf(detail, n, "the container command is not yet %s", ps->sec->command);
 	else
 		snprintf(detail, n, "%s", rv.waiting);
 	return STEP_PENDING;
@@ -90,7 +94,7 @@ replicas_status(const struct engine *e, char *detail, size_t n)
 
 /* step s judged from the cluster state: done, pending, failed or not there; why in detail */
 static enum step_status
-step_status(const struct engine *e, const struct batch *b, const struct step *s, char *detail, size_t n)
+step_status(struct engine *e, const struct batch *b, const struct step *s, char *detail, size_t n)
 {
 	enum step_status st = STEP_PENDING;
 
@@ -142,8 +146,26 @@ step_status(const struct engine *e, const struct batch *b, const struct step *s,
 		break;
 	}
 	case STEP_DC:
-		st = dc_status(e, b, s->dc, detail, n);
+		st = dc_status(e, b, (int)(s - e->plan.steps), detail, n);
 		break;
+	case STEP_HOOK_ENV:
+		if (hook_env_done(e->dcs[s->dc], STEP_EDIT_OF(&e->plan, s)))
+			st = STEP_DONE;
+		else
+			snprintf(detail, n, "the pre hook's %s is not yet %s", STEP_EDIT_OF(&e->plan, s)->key,
+				 STEP_EDIT_OF(&e->plan, s)->value);
+		break;
+	case STEP_EDIT: {
+		/* the change is in the dc (its rollout: the dc's image step waits for it) */
+		char why[256];
+		int match;
+
+		if (!dc_step_decide(e, (int)(s - e->plan.steps), e->dcs[s->dc], &match, why, sizeof(why)) && match)
+			st = STEP_DONE;
+		else
+			snprintf(detail, n, "%s", why);
+		break;
+	}
 	case STEP_CONFIRM:
 		st = confirm_status(e, detail, n);
 		break;

@@ -1,6 +1,6 @@
 /* untagstep.c - the untag step (2.8 -> 2.9: oc tag -d IS:latest once the section's dcs no
- * longer trigger on it): read the image stream, delete the tag unless it is gone; after a
- * failure that may have passed, read again and decide again. */
+ * longer trigger on it): read the image stream, delete the tag unless it is gone, read it
+ * back (objstep.c). */
 #include "engine_int.h"
 #include "assess.h"
 #include "report.h"
@@ -9,72 +9,34 @@
 #include <stdio.h>
 #include <string.h>
 
-static void untag_decide(struct engine *e, const json_t *is);
-
 static void
-untag_read(struct engine *e, batch_fn next)
+untag_what(const struct engine *e, char *buf, size_t n)
 {
-	char what[128];
-
-	snprintf(what, sizeof(what), "imagestream/%s", PLAN_IS(&e->plan, e->plan.steps[e->step].section));
-	read_one(e, READ_OPTIONAL, what, next);
+	snprintf(buf, n, "imagestream/%s", PLAN_IS(&e->plan, e->plan.steps[e->step].section));
 }
 
-/* after oc tag -d: the tag must be gone */
-static void
-untag_checked(struct batch *b)
+static int
+untag_gone(struct engine *e, const json_t *is, char *skipped, size_t n, char *done, size_t m)
 {
-	struct engine *e = b->e;
-	const struct step *s = &e->plan.steps[e->step];
-
-	if (!is_has_spec_tag(b->slots[0].doc, e->plan.hop->untag)) {
-		step_end(e, STEP_DONE, NULL);
-		return;
-	}
-	report_error("image stream %s still has tag %s after oc tag -d", PLAN_IS(&e->plan, s->section), e->plan.hop->untag);
-	stop(e, 1);
+	snprintf(skipped, n, "%s", is ? "the tag is already gone" : "the image stream is not there");
+	snprintf(done, m, "read back: the tag is gone");
+	return !is_has_spec_tag(is, e->plan.hop->untag);
 }
 
 static void
-untag_check(struct engine *e)
+untag_unchanged(struct engine *e, const json_t *is)
 {
-	untag_read(e, untag_checked);
+	(void)is;
+	report_error("image stream %s still has tag %s after oc tag -d",
+		     PLAN_IS(&e->plan, e->plan.steps[e->step].section), e->plan.hop->untag);
 }
 
-static void
-untag_redecided(struct batch *b)
-{
-	untag_decide(b->e, b->slots[0].doc);
-}
-
-static void
-untag_redo(struct engine *e)
-{
-	untag_read(e, untag_redecided);
-}
-
-static void
-untag_decide(struct engine *e, const json_t *is)
-{
-	if (!is_has_spec_tag(is, e->plan.hop->untag)) {
-		if (e->attempts > 0)
-			step_end(e, STEP_DONE, "read back: the tag is gone");
-		else
-			step_end(e, STEP_SKIPPED, "%s", is ? "the tag is already gone" : "the image stream is not there");
-		return;
-	}
-	e->nqueue = plan_step_commands(&e->plan, &e->plan.steps[e->step], e->o->oc, e->ns, e->queue, MAXQUEUE);
-	queue_start(e, untag_check, untag_redo);
-}
-
-static void
-untag_first(struct batch *b)
-{
-	untag_decide(b->e, b->slots[0].doc);
-}
+static const struct objstep untag_object = {
+	READ_OPTIONAL, untag_what, NULL, NULL, untag_gone, NULL, untag_unchanged
+};
 
 void
 untag_step(struct engine *e)
 {
-	untag_read(e, untag_first);
+	objstep_start(e, &untag_object);
 }

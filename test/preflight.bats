@@ -167,7 +167,7 @@ run_refused() {
 	oc set triggers dc/system-app --from-image=amp-system:2.8 --remove -n 3scale >/dev/null
 	oc set triggers dc/system-app --from-image=amp-system:2.7 --containers=system-master,system-developer,system-provider -n 3scale >/dev/null
 	run_refused 3 run --only system -n 3scale --yes
-	assert_output --partial "error: 3scale 2.7 runs (dc/system-app triggers on amp-system:2.7): no documented procedure for 2.7 -> 2.10 (supported: 2.8 -> 2.9, 2.9 -> 2.10)"
+	assert_output --partial "error: 3scale 2.7 runs (dc/system-app triggers on amp-system:2.7): no documented procedure for 2.7 -> 2.10 (supported: 2.8 -> 2.9, 2.9 -> 2.10, 2.10 -> 2.11)"
 	# a dc outside the system section, with --from: its remove would leave the odd trigger
 	oc set triggers dc/system-app --from-image=amp-system:2.7 --remove -n 3scale >/dev/null
 	oc set triggers dc/system-app --from-image=amp-system:2.9 --containers=system-master,system-developer,system-provider -n 3scale >/dev/null
@@ -220,7 +220,7 @@ run_refused() {
 	sim_init
 	run upgrade run --only system -n 3scale --yes --from 2.7 --to 2.10
 	assert_failure 2
-	assert_output "error: no documented procedure for 2.7 -> 2.10 (supported: 2.8 -> 2.9, 2.9 -> 2.10)"
+	assert_output "error: no documented procedure for 2.7 -> 2.10 (supported: 2.8 -> 2.9, 2.9 -> 2.10, 2.10 -> 2.11)"
 	run "$SIM" sim calls
 	assert_output ""
 }

@@ -40,6 +40,7 @@
 
 #include "args.h"
 #include "assess.h"
+#include "edits.h"
 #include "jsonstream.h"
 #include "objset.h"
 #include "ocerror.h"
@@ -885,7 +886,7 @@ test_procedure(void)
 	current_case = "procedure: the hops";
 	CHECK(h != NULL);
 	CHECK(procedure_hop("2.8", "2.10") == NULL && procedure_hop("2.9", "2.11") == NULL);
-	CHECK_STR(procedure_hops(), "2.8 -> 2.9, 2.9 -> 2.10");
+	CHECK_STR(procedure_hops(), "2.8 -> 2.9, 2.9 -> 2.10, 2.10 -> 2.11");
 	CHECK(procedure_hop_from("2.8") == procedure_hop("2.8", "2.9"));
 	CHECK(procedure_hop_to("2.9") == procedure_hop("2.8", "2.9"));
 	CHECK_STR(procedure_release_of_tag("latest"), "2.8");
@@ -1252,7 +1253,7 @@ test_plan_present(void)
 	current_case = "the names --only takes";
 	CHECK(plan_section_name("zync-database") && plan_section_name("system-database") && !plan_section_name("mysql"));
 	CHECK(plan_section_name("release") && plan_section_name("backup") && plan_section_name("confirm"));
-	CHECK_STR(plan_section_names(), "backup,release,base-url,system,apicast,backend,zync,memcached,zync-database,backend-redis,system-redis,"
+	CHECK_STR(plan_section_names(), "backup,release,base-url,backend-route,zync-annotations,backend-cron,system,apicast,backend,zync,memcached,zync-database,backend-redis,system-redis,"
 		  "system-database,confirm");
 	current_case = "";
 }
@@ -1561,10 +1562,10 @@ static const struct opt_case opt_cases[] = {
 	  USAGE_ERROR("not newer") },
 	{ "--to equal to --from", { "3scale-upgrade", "plan", "--from", "2.9", "--to", "2.9" },
 	  USAGE_ERROR("not newer") },
-	{ "a --to no hop ends at, --from detected", { "3scale-upgrade", "plan", "--to", "2.11" },
-	  USAGE_ERROR("no documented procedure ends at 2.11 (supported: 2.8 -> 2.9, 2.9 -> 2.10)") },
-	{ "a hop no guide describes", { "3scale-upgrade", "plan", "--from", "2.10", "--to", "2.12" },
-	  USAGE_ERROR("no documented procedure for 2.10 -> 2.12 (supported: 2.8 -> 2.9, 2.9 -> 2.10)") },
+	{ "a --to no hop ends at, --from detected", { "3scale-upgrade", "plan", "--to", "2.12" },
+	  USAGE_ERROR("no documented procedure ends at 2.12 (supported: 2.8 -> 2.9, 2.9 -> 2.10, 2.10 -> 2.11)") },
+	{ "a hop no guide describes", { "3scale-upgrade", "plan", "--from", "2.11", "--to", "2.12" },
+	  USAGE_ERROR("no documented procedure for 2.11 -> 2.12 (supported: 2.8 -> 2.9, 2.9 -> 2.10, 2.10 -> 2.11)") },
 	{ "Oracle on a hop whose guide has no Oracle branch", { "3scale-upgrade", "plan", "--to", "2.9", "--database", "oracle" },
 	  USAGE_ERROR("the 2.8 -> 2.9 procedure has no documented Oracle branch") },
 	{ "an --oc path that is not executable", { "3scale-upgrade", "plan", "--oc", "/nonexistent/bin/oc" },
@@ -1913,6 +1914,197 @@ test_jsonstream(void)
 
 /* --- main ------------------------------------------------------------------------- */
 
+
+/* --- the 2.10 -> 2.11 edits (edits.c) ------------------------------------------------- */
+
+static json_t *
+dc_doc(const char *text)
+{
+	json_error_t err;
+	json_t *d = json_loads(text, 0, &err);
+
+	if (!d)
+		check(0, __FILE__, __LINE__, "inline dc parses", err.text);
+	return d;
+}
+
+static void
+test_edits(void)
+{
+	const struct dc_edit *hook = &procedure_edits_2_11[0], *env = &procedure_edits_2_11[1];
+	const struct dc_edit *ann = &procedure_edits_2_11[3], *res = &procedure_edits_2_11[4];
+	struct annotations_view av;
+	char buf[1024];
+	double q;
+	json_t *d;
+
+	/* quantities, in their base unit */
+	CHECK(quantity_parse("500Mi", &q) && q == 500.0 * 1048576);
+	CHECK(quantity_parse("0.5Gi", &q) && q == 512.0 * 1048576);
+	CHECK(quantity_parse("100m", &q) && q > 0.0999 && q < 0.1001);
+	CHECK(quantity_parse("2", &q) && q == 2.0);
+	CHECK(quantity_parse("1e3", &q) && q == 1000.0);
+	CHECK(quantity_parse("1E", &q) && q == 1e18);
+	CHECK(quantity_parse("3G", &q) && q == 3e9);
+	CHECK(quantity_parse("1Pi", &q) && q == 1125899906842624.0);
+	CHECK(!quantity_parse("", &q));
+	CHECK(!quantity_parse("Mi", &q));
+	CHECK(!quantity_parse("5 Mi", &q));
+	CHECK(!quantity_parse("-1", &q));
+	CHECK(!quantity_parse("0x10", &q));
+	CHECK(!quantity_parse("12Qi", &q));
+	CHECK(!quantity_parse(NULL, &q));
+
+	/* backend-cron's resources: the guide's "unless" */
+	CHECK_STR(res->key, "backend-cron");
+	d = dc_doc("{\"spec\": {\"template\": {\"spec\": {\"containers\": [{\"name\": \"backend-cron\", \"resources\": "
+		   "{\"limits\": {\"cpu\": \"150m\", \"memory\": \"150Mi\"}, \"requests\": {\"cpu\": \"50m\", \"memory\": \"40Mi\"}}}]}}}}");
+	CHECK(resources_assess(d, res) == RES_CHANGE);
+	json_decref(d);
+	d = dc_doc("{\"spec\": {\"template\": {\"spec\": {\"containers\": [{\"name\": \"backend-cron\", \"resources\": "
+		   "{\"limits\": {\"cpu\": \"0.5\", \"memory\": \"500Mi\"}, \"requests\": {\"cpu\": \"100m\", \"memory\": \"100Mi\"}}}]}}}}");
+	CHECK(resources_assess(d, res) == RES_DONE);
+	json_decref(d);
+	d = dc_doc("{\"spec\": {\"template\": {\"spec\": {\"containers\": [{\"name\": \"backend-cron\", \"resources\": "
+		   "{\"limits\": {\"cpu\": \"100m\"}}}]}}}}");
+	CHECK(resources_assess(d, res) == RES_NO_LIMIT);
+	json_decref(d);
+	d = dc_doc("{\"spec\": {\"template\": {\"spec\": {\"containers\": [{\"name\": \"backend-cron\", \"resources\": "
+		   "{\"limits\": {\"memory\": \"1Gi\"}}}]}}}}");
+	CHECK(resources_assess(d, res) == RES_HIGHER);
+	CHECK_STR(resources_memory_limit(d, "backend-cron"), "1Gi");
+	json_decref(d);
+	d = dc_doc("{\"spec\": {\"template\": {\"spec\": {\"containers\": [{\"name\": \"other\"}]}}}}");
+	CHECK(resources_assess(d, res) == RES_NO_CONTAINER);
+	json_decref(d);
+	CHECK(procedure_resources_patch(res, buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"backend-cron\",\"resources\":{\"limits\":"
+		  "{\"memory\":\"500Mi\", \"cpu\": \"500m\"}, \"requests\":{\"memory\":\"100Mi\", \"cpu\": \"100m\"}}}]}}}}");
+
+	/* the pre hook's entry, found by name, tested as read */
+	d = dc_doc("{\"spec\": {\"strategy\": {\"rollingParams\": {\"pre\": {\"execNewPod\": {\"env\": [{\"name\": \"A\", "
+		   "\"value\": \"1\"}, {\"name\": \"BACKEND_ROUTE\", \"valueFrom\": {\"secretKeyRef\": {\"name\": \"b\", "
+		   "\"key\": \"k\"}}}]}}}}}}");
+	CHECK_LONG(hook_env_index(d, "BACKEND_ROUTE"), 1);
+	CHECK_LONG(hook_env_index(d, "NONE"), -1);
+	CHECK(!hook_env_done(d, hook));
+	CHECK(hook_env_patch(d, hook, buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, "[{\"op\": \"test\", \"path\": \"/spec/strategy/rollingParams/pre/execNewPod/env/1\", \"value\": "
+		  "{\"name\": \"BACKEND_ROUTE\", \"valueFrom\": {\"secretKeyRef\": {\"key\": \"k\", \"name\": \"b\"}}}}, "
+		  "{\"op\": \"replace\", \"path\": \"/spec/strategy/rollingParams/pre/execNewPod/env/1\", \"value\": "
+		  "{\"name\": \"BACKEND_ROUTE\", \"value\": \"http://backend-listener:3000/internal/\"}}]");
+	CHECK(hook_env_patch(d, hook, buf, 40) == -1);
+	json_decref(d);
+	d = dc_doc("{\"spec\": {\"strategy\": {\"rollingParams\": {\"pre\": {\"execNewPod\": {\"env\": [{\"name\": "
+		   "\"BACKEND_ROUTE\", \"value\": \"http://backend-listener:3000/internal/\"}]}}}}}}");
+	CHECK(hook_env_done(d, hook));
+	json_decref(d);
+	d = dc_doc("{\"spec\": {\"strategy\": {\"type\": \"Rolling\"}}}");
+	CHECK(hook_env_patch(d, hook, buf, sizeof(buf)) == -1);
+	CHECK(!hook_env_done(d, hook));
+	json_decref(d);
+	CHECK(hook_env_patch(NULL, hook, buf, sizeof(buf)) > 0);
+	CHECK_HAS(buf, "/execNewPod/env/3\", \"value\": {\"name\": \"BACKEND_ROUTE\", \"valueFrom\": {\"secretKeyRef\": "
+		  "{\"key\": \"route_endpoint\", \"name\": \"backend-listener\"}}}}");
+
+	/* oc set env: every container (init containers aside) has the literal */
+	d = dc_doc("{\"spec\": {\"template\": {\"spec\": {\"initContainers\": [{\"name\": \"i\"}], \"containers\": ["
+		   "{\"name\": \"a\", \"env\": [{\"name\": \"BACKEND_ROUTE\", \"value\": \"http://backend-listener:3000/internal/\"}]}, "
+		   "{\"name\": \"b\", \"env\": [{\"name\": \"BACKEND_ROUTE\", \"valueFrom\": {}}]}]}}}}");
+	CHECK(!env_done(d, env));
+	json_array_remove(json_object_get(json_object_get(json_object_get(json_object_get(d, "spec"), "template"), "spec"),
+					  "containers"), 1);
+	CHECK(env_done(d, env));
+	json_decref(d);
+
+	/* zync's annotations: on the dc, on the pod template */
+	d = dc_doc("{\"metadata\": {\"annotations\": {\"prometheus.io/port\": \"9999\", \"prometheus.io/scrape\": \"true\", "
+		   "\"x\": \"y\"}}, \"spec\": {\"template\": {\"metadata\": {}}}}");
+	annotations_assess(d, ann, &av);
+	CHECK_LONG(av.on_dc, 3);
+	CHECK(!av.on_template && !av.template_any);
+	CHECK(annotations_patch(d, ann, buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, "{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"prometheus.io/port\":\"9999\","
+		  "\"prometheus.io/scrape\":\"true\"}}}}}");
+	json_decref(d);
+	d = dc_doc("{\"metadata\": {\"annotations\": {\"prometheus.io/port\": \"9393\"}}, \"spec\": {\"template\": "
+		   "{\"metadata\": {\"annotations\": {\"prometheus.io/port\": \"9393\", \"prometheus.io/scrape\": \"true\"}}}}}");
+	annotations_assess(d, ann, &av);
+	CHECK_LONG(av.on_dc, 2);  /* prometheus.io/port, the second key of the guide's removals */
+	CHECK(av.on_template && av.template_any);
+	json_decref(d);
+	d = dc_doc("{\"metadata\": {}, \"spec\": {\"template\": {\"metadata\": {}}}}");
+	annotations_assess(d, ann, &av);
+	CHECK_LONG(av.on_dc, 0);
+	CHECK(av.on_template && !av.template_any);
+	json_decref(d);
+	CHECK(annotations_patch(NULL, ann, buf, sizeof(buf)) > 0);
+	CHECK_STR(buf, "{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"prometheus.io/port\":\"9393\","
+		  "\"prometheus.io/scrape\":\"true\"}}}}}");
+
+	/* the redis command */
+	d = dc_doc("{\"spec\": {\"template\": {\"spec\": {\"containers\": [{\"name\": \"backend-redis\", \"command\": "
+		   "[\"/opt/rh/rh-redis5/root/usr/bin/redis-server\"]}]}}}}");
+	CHECK(container_command_is(d, "backend-redis", "/opt/rh/rh-redis5/root/usr/bin/redis-server"));
+	CHECK(!container_command_is(d, "backend-redis", "/opt/rh/rh-redis32/root/usr/bin/redis-server"));
+	CHECK(!container_command_is(d, "system-redis", "/opt/rh/rh-redis5/root/usr/bin/redis-server"));
+	json_decref(d);
+}
+
+static void
+test_plan_2_11(void)
+{
+	struct plan p;
+	struct args cmds[4];
+	char buf[2048];
+	int i, n, redis = -1;
+
+	plan_build(&p, "2.10", "2.11", DB_OTHER, NULL, NULL, NULL, NULL);
+	CHECK_STR(p.steps[0].id, "backup");
+	CHECK_STR(p.steps[1].id, "release");
+	CHECK_STR(p.steps[2].id, "hook-env/system-app");
+	CHECK_STR(p.steps[3].id, "env/system-app");
+	CHECK_STR(p.steps[4].id, "env/system-sidekiq");
+	CHECK_STR(p.steps[5].id, "annotations/zync");
+	CHECK_STR(p.steps[6].id, "resources/backend-cron");
+	CHECK_STR(p.steps[7].id, "tag/amp-system");
+	CHECK(p.steps[3].kind == STEP_EDIT && p.steps[2].kind == STEP_HOOK_ENV);
+	n = plan_step_commands(&p, &p.steps[5], "oc", "3scale", cmds, 4);
+	CHECK_LONG(n, 3);
+	args_shell(&cmds[1], buf, sizeof(buf));
+	CHECK_STR(buf, "oc annotate dc zync prometheus.io/scrape- -n 3scale");
+	args_shell(&cmds[2], buf, sizeof(buf));
+	CHECK_STR(buf, "oc annotate dc zync prometheus.io/port- -n 3scale");
+	p.steps[5].skip = SKIP_PATCH | SKIP_KEY(0);
+	CHECK_LONG(plan_step_commands(&p, &p.steps[5], "oc", "3scale", cmds, 4), 1);
+	args_shell(&cmds[0], buf, sizeof(buf));
+	CHECK_STR(buf, "oc annotate dc zync prometheus.io/port- -n 3scale");
+	n = plan_step_commands(&p, &p.steps[3], "oc", NULL, cmds, 4);
+	CHECK_LONG(n, 1);
+	args_shell(&cmds[0], buf, sizeof(buf));
+	CHECK_STR(buf, "oc set env dc/system-app BACKEND_ROUTE=http://backend-listener:3000/internal/");
+	for (i = 0; i < p.nsteps; i++)
+		if (strcmp(p.steps[i].id, "dc/backend-redis") == 0)
+			redis = i;
+	CHECK(redis > 0);
+	if (redis > 0) {
+		CHECK_LONG(plan_step_commands(&p, &p.steps[redis], "oc", NULL, cmds, 4), 3);
+		args_shell(&cmds[1], buf, sizeof(buf));
+		CHECK_HAS(buf, "oc patch dc backend-redis --patch '{\"spec\":{\"template\":{\"spec\":{\"containers\":"
+			  "[{\"name\":\"backend-redis\",\"command\":[\"/opt/rh/rh-redis5/root/usr/bin/redis-server\"]}]}}}}'");
+		p.steps[redis].skip = SKIP_REMOVE | SKIP_COMMAND;
+		CHECK_LONG(plan_step_commands(&p, &p.steps[redis], "oc", NULL, cmds, 4), 1);
+	}
+	/* --only leaves the edits out; their names are --only names of their own */
+	plan_build(&p, "2.10", "2.11", DB_OTHER, "system", NULL, NULL, NULL);
+	for (i = 0; i < p.nsteps; i++)
+		CHECK(p.steps[i].kind != STEP_EDIT && p.steps[i].kind != STEP_HOOK_ENV);
+	plan_build(&p, "2.10", "2.11", DB_OTHER, "zync-annotations", NULL, NULL, NULL);
+	CHECK_LONG(p.nsteps, 1);
+	CHECK_STR(p.steps[0].id, "annotations/zync");
+	CHECK(plan_section_name("backend-route") && plan_section_name("backend-cron"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1935,6 +2127,8 @@ main(int argc, char **argv)
 	test_plan_present();
 	test_plan_parallel();
 	test_plan_2_9();
+	test_plan_2_11();
+	test_edits();
 	test_plan_step_commands();
 	test_parse_duration();
 	test_fmt_duration();
