@@ -26,30 +26,35 @@ dc_runs_new(const struct engine *e, int i, const json_t *dc)
 
 static void dcw_read(struct dcwait *w);
 
-/* a STEP_EDIT on document dc: fill s->skip (and s->patch); *match, why; 1 if a command is left */
+/* a STEP_EDIT on document dc: *match, why, and (s not NULL) s->skip and s->patch; 1 if a
+ * command is left */
 static int
 edit_decide(struct step *s, const struct dc_edit *ed, const json_t *dc, int *match, char *why, size_t n)
 {
 	struct annotations_view av;
+	unsigned skip = 0;
 	char key[128];
 	int k;
 
-	s->skip = 0;
 	switch (ed->kind) {
 	case EDIT_ENV:
 		*match = env_done(dc, ed);
 		snprintf(why, n, "%s %s %s in every container", ed->key, *match ? "is" : "is not yet", ed->value);
-		s->skip = *match ? SKIP_PATCH : 0;
+		if (s)
+			s->skip = *match ? SKIP_PATCH : 0;
 		return !*match;
 	case EDIT_ANNOTATIONS:
 		annotations_assess(dc, ed, &av);
 		*match = av.on_template;
-		s->skip = av.on_template ? SKIP_PATCH : 0;
+		skip = av.on_template ? SKIP_PATCH : 0;
 		for (k = 0; procedure_edit_key(ed, k, key, sizeof(key)); k++)
 			if (!(av.on_dc & (1u << k)))
-				s->skip |= SKIP_KEY(k);
-		if (av.on_dc)
-			annotations_patch(dc, ed, s->patch, sizeof(s->patch));
+				skip |= SKIP_KEY(k);
+		if (s) {
+			s->skip = skip;
+			if (av.on_dc)
+				annotations_patch(dc, ed, s->patch, sizeof(s->patch));
+		}
 		snprintf(why, n, "%s", av.on_dc ? "the annotations are still on the dc" : av.template_any ?
 			 "the annotations are on the pod template, none on the dc" :
 			 "the dc has none of the annotations: nothing to move");
@@ -59,6 +64,8 @@ edit_decide(struct step *s, const struct dc_edit *ed, const json_t *dc, int *mat
 		case RES_CHANGE:
 			*match = 0;
 			snprintf(why, n, "the resources of %s are below the guide's", ed->key);
+			if (s)
+				s->skip = 0;
 			return 1;
 		case RES_DONE:
 			snprintf(why, n, "limits %s/%s, requests %s/%s", ed->limits_memory, ed->limits_cpu,
@@ -76,7 +83,8 @@ edit_decide(struct step *s, const struct dc_edit *ed, const json_t *dc, int *mat
 			break;
 		}
 		*match = 1;
-		s->skip = SKIP_PATCH;
+		if (s)
+			s->skip = SKIP_PATCH;
 		return 0;
 	default:
 		*match = 1;
@@ -99,11 +107,11 @@ dc_step_decide(struct engine *e, int index, const json_t *dc, int *match, char *
 	if (ps->sec->command)
 		cmd_ok = container_command_is(dc, PLAN_DC_NAME(&e->plan, s->dc), ps->sec->command);
 	s->skip = (tv.has_old ? 0 : SKIP_REMOVE) | (tv.has_new && tv.new_containers_ok ? SKIP_ADD : 0) |
-		  (cmd_ok ? SKIP_COMMAND : 0);
+		  (ps->sec->command && cmd_ok ? SKIP_COMMAND : 0);
 	*match = dc_runs_new(e, s->dc, dc) && cmd_ok;
 	snprintf(why, n, "trigger on %s:%s, runs %s%s", ps->sec->imagestream, ps->new_tag, DC_DIGEST(e, s->dc),
 		 ps->sec->command && cmd_ok ? " with its command" : "");
-	return s->skip != (SKIP_REMOVE | SKIP_ADD | SKIP_COMMAND);
+	return s->skip != (SKIP_REMOVE | SKIP_ADD | (ps->sec->command ? SKIP_COMMAND : 0u));
 }
 
 int
@@ -111,12 +119,11 @@ dc_step_applied(const struct engine *e, int index, const json_t *dc)
 {
 	const struct step *s = &e->plan.steps[index];
 	const struct plan_section *ps = PLAN_DC_SECTION(&e->plan, s->dc);
-	struct step copy = *s;
 	char why[8];
 	int match;
 
 	if (s->kind == STEP_EDIT) {
-		edit_decide(&copy, STEP_EDIT_OF(&e->plan, s), dc, &match, why, sizeof(why));
+		edit_decide(NULL, STEP_EDIT_OF(&e->plan, s), dc, &match, why, sizeof(why));
 		return match;
 	}
 	return dc_runs_new(e, s->dc, dc) &&

@@ -310,10 +310,9 @@ struct objstep {
 	int parse;                    /* how the object is read: READ_JSON, READ_OPTIONAL */
 	/* the object to read, "kind/name", into buf */
 	void (*what)(const struct engine *e, char *buf, size_t n);
-	/* the preflight read it: the document (NULL: absent); NULL: read it first */
-	const json_t *(*preread)(struct engine *e);
-	/* the document of a read of it, kept where the step kind keeps it; NULL: slot 0 */
-	const json_t *(*take)(struct engine *e, struct batch *b);
+	/* where the engine keeps the object, read by the preflight (NULL there: absent), and
+	 * where each read of it goes; NULL: the step reads it first and keeps no copy */
+	json_t **(*kept)(struct engine *e);
 	/* 1 if doc shows the step done; what to say if it was so before (skipped) or after
 	 * the change (done) */
 	int (*done)(struct engine *e, const json_t *doc, char *skipped, size_t n, char *done, size_t m);

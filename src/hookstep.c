@@ -63,7 +63,7 @@ hook_unchanged(struct engine *e, const json_t *dc)
 }
 
 static const struct objstep hook_object = {
-	READ_JSON, hook_what, NULL, NULL, hook_is_done, hook_prepare, hook_unchanged
+	READ_JSON, hook_what, NULL, hook_is_done, hook_prepare, hook_unchanged
 };
 
 void

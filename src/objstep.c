@@ -22,7 +22,13 @@ obj_read(struct engine *e, batch_fn next)
 static const json_t *
 obj_doc(struct engine *e, struct batch *b)
 {
-	return e->obj->take ? e->obj->take(e, b) : b->slots[0].doc;
+	json_t **kept = e->obj->kept ? e->obj->kept(e) : NULL;
+
+	if (!kept)
+		return b->slots[0].doc;
+	json_decref(*kept);
+	*kept = batch_take(b, 0);
+	return *kept;
 }
 
 /* after the change: the object read back must show it done */
@@ -94,8 +100,8 @@ void
 objstep_start(struct engine *e, const struct objstep *ops)
 {
 	e->obj = ops;
-	if (ops->preread)
-		obj_decide(e, ops->preread(e));  /* read by the preflight */
+	if (ops->kept)
+		obj_decide(e, *ops->kept(e));  /* read by the preflight */
 	else
 		obj_read(e, obj_first);
 }

@@ -133,7 +133,7 @@ plan_mark_done(struct engine *e)
 			if (dc_step_decide(e, i, e->dcs[s->dc], &match, why, sizeof(why)) == 0)
 				strlcopy(s->note, s->kind == STEP_DC ? "trigger already moved: run only checks the rollout" :
 					 "already done: run only checks the rollout", sizeof(s->note));
-			else if (s->skip & ~(unsigned)(s->kind == STEP_DC && !s->patch[0] ? SKIP_COMMAND : 0))
+			else if (s->skip)
 				strlcopy(s->note, "partly done", sizeof(s->note));
 			break;
 		}

@@ -28,18 +28,10 @@ release_what(const struct engine *e, char *buf, size_t n)
 	snprintf(buf, n, "cm/%s", e->plan.hop->release_cm);
 }
 
-static const json_t *
-release_preread(struct engine *e)
+static json_t **
+release_kept(struct engine *e)
 {
-	return e->cm;
-}
-
-static const json_t *
-release_take(struct engine *e, struct batch *b)
-{
-	json_decref(e->cm);
-	e->cm = batch_take(b, 0);
-	return e->cm;
+	return &e->cm;
 }
 
 static int
@@ -65,7 +57,7 @@ release_unchanged(struct engine *e, const json_t *cm)
 }
 
 static const struct objstep release_object = {
-	READ_JSON, release_what, release_preread, release_take, release_is_done, NULL, release_unchanged
+	READ_JSON, release_what, release_kept, release_is_done, NULL, release_unchanged
 };
 
 void

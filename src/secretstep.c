@@ -22,18 +22,10 @@ secret_what(const struct engine *e, char *buf, size_t n)
 	snprintf(buf, n, "secret/%s", e->plan.hop->secret);
 }
 
-static const json_t *
-secret_preread(struct engine *e)
+static json_t **
+secret_kept(struct engine *e)
 {
-	return e->secret;
-}
-
-static const json_t *
-secret_take(struct engine *e, struct batch *b)
-{
-	json_decref(e->secret);
-	e->secret = batch_take(b, 0);
-	return e->secret;
+	return &e->secret;
 }
 
 static int
@@ -55,7 +47,7 @@ secret_unchanged(struct engine *e, const json_t *secret)
 }
 
 static const struct objstep secret_object = {
-	READ_OPTIONAL, secret_what, secret_preread, secret_take, secret_gone, NULL, secret_unchanged
+	READ_OPTIONAL, secret_what, secret_kept, secret_gone, NULL, secret_unchanged
 };
 
 void

@@ -32,7 +32,7 @@ untag_unchanged(struct engine *e, const json_t *is)
 }
 
 static const struct objstep untag_object = {
-	READ_OPTIONAL, untag_what, NULL, NULL, untag_gone, NULL, untag_unchanged
+	READ_OPTIONAL, untag_what, NULL, untag_gone, NULL, untag_unchanged
 };
 
 void
