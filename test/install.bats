@@ -210,12 +210,14 @@ complete_words() {
 	assert_output "$(printf '%s\n' text json)"
 	run complete_words 3scale-upgrade --color n
 	assert_output "never"
+	run complete_words 3scale-upgrade --from ""
+	assert_output "$(printf '%s\n' 2.8 2.9 2.10)"
 	run complete_words 3scale-upgrade --to ""
-	assert_output "$(printf '%s\n' 2.9 2.10)"
+	assert_output "$(printf '%s\n' 2.9 2.10 2.11)"
 	run complete_words 3scale-upgrade run --only s
 	assert_output "$(printf '%s\n' system system-redis system-database)"
 	run complete_words 3scale-upgrade run --skip system,ba
-	assert_output "$(printf '%s\n' system,backup system,base-url system,backend system,backend-redis)"
+	assert_output "$(printf '%s\n' system,backup system,base-url system,backend-route system,backend-cron system,backend system,backend-redis)"
 	run complete_words 3scale-upgrade run --only re
 	assert_output "release"
 	run complete_words 3scale-upgrade run --only bas
