@@ -1181,23 +1181,26 @@ def install_dcs(database, system_database, redis):
             if "needs" not in DC_SPECS[n] or variant[DC_SPECS[n]["needs"][0]] == DC_SPECS[n]["needs"][1]]
 
 
-# system-app's pre hook env in the 2.10 template: the system env, BACKEND_ROUTE among it (the
-# 2.10 -> 2.11 hop replaces it by a literal value, procedures.md §4 step 1)
-_HOOK_ENV_210 = [_env("AMP_RELEASE", "2.10"), _env("RAILS_ENV", "production"),
-                 _env("THREESCALE_SUPERDOMAIN", cm="system-environment", key="THREESCALE_SUPERDOMAIN"),
-                 _env("BACKEND_ROUTE", secret="backend-listener", key="route_endpoint"),
-                 _env("MASTER_USER", secret="system-seed", key="MASTER_USER")]
+# system-app's pre hook env as the templates of 2.8, 2.9 and 2.10 have it: the system env,
+# BACKEND_ROUTE among it from the backend-listener secret (the 2.10 -> 2.11 hop replaces it by a
+# literal value, procedures.md §4 step 1; a template-based upgrade changes images, not the hook,
+# so an install made from an older template still has it when it reaches 2.10)
+def hook_env(version):
+    return [_env("AMP_RELEASE", version), _env("RAILS_ENV", "production"),
+            _env("THREESCALE_SUPERDOMAIN", cm="system-environment", key="THREESCALE_SUPERDOMAIN"),
+            _env("BACKEND_ROUTE", secret="backend-listener", key="route_endpoint"),
+            _env("MASTER_USER", secret="system-seed", key="MASTER_USER")]
 
 
 def version_containers(name, containers, version):
-    """The containers of DC_SPECS (2.9) as the VERSION template has them."""
-    if version == "2.9":
-        return
+    """The containers of DC_SPECS (2.9, less BACKEND_ROUTE) as the VERSION template has them."""
     for c in containers:
         for e in c.get("env") or []:
             if e.get("name") == "AMP_RELEASE" and e.get("value") == "2.9":
                 e["value"] = version
-        if version == "2.10" and name in ("system-app", "system-sidekiq") and c["name"] != "check-svc":
+        # system-app's and system-sidekiq's containers take BACKEND_ROUTE from the same
+        # secret in every template before 2.11 (sidekiq's init container check-svc has no env)
+        if name in ("system-app", "system-sidekiq") and c["name"] != "check-svc":
             c["env"].append(_env("BACKEND_ROUTE", secret="backend-listener", key="route_endpoint"))
         if version == "2.10" and c["name"] == "backend-cron":
             c["resources"] = {"limits": {"cpu": "150m", "memory": "150Mi"},
@@ -1224,8 +1227,7 @@ def make_dc(w, name, image, tag_name, replicas, t, version="2.9"):
     if name == "system-app":
         rolling["pre"] = {"execNewPod": {"command": ["bash", "-c", "bundle exec rake boot openshift:deploy"],
                                          "containerName": "system-master",
-                                         "env": copy.deepcopy(_HOOK_ENV_210) if version == "2.10"
-                                         else [{"name": "AMP_RELEASE", "value": version}],
+                                         "env": hook_env(version),
                                          "volumes": ["system-storage"]},
                           "failurePolicy": "Retry"}
     sa = spec.get("service_account", "amp")

@@ -271,9 +271,6 @@ EOS
 	"$SIM" sim init --namespace 3scale --set client_version="$OC_SIM_CLIENT" \
 		--set rollout_seconds=0.3 --set terminate_seconds=0.2 \
 		--set trigger_lag_seconds=0.1 --set import_seconds=0.2 >/dev/null
-	# oc-sim's 2.9 install has a pre hook env of AMP_RELEASE alone; give it the entry the
-	# 2.10 template's hook has (procedures.md §4 step 1), which the second hop changes
-	oc patch dc system-app -n 3scale --type=json -p '[{"op": "add", "path": "/spec/strategy/rollingParams/pre/execNewPod/env/-", "value": {"name": "BACKEND_ROUTE", "valueFrom": {"secretKeyRef": {"key": "route_endpoint", "name": "backend-listener"}}}}]' >/dev/null
 	run bash -c "'$UPGRADE' plan -n 3scale --to 2.11 --skip backup 3>&- | grep '^# 3scale'"
 	assert_output "# 3scale 2.9 (detected) -> 2.10 in 3scale, database other (detected)
 # 3scale 2.10 -> 2.11 in 3scale, database other (detected)"

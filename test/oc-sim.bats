@@ -1681,7 +1681,10 @@ wait_rollout() {
     fast_init --version 2.9
     run oc get dc/system-app -o json
     jq -e '.spec.triggers[1].imageChangeParams.from.name == "amp-system:2.9"' <<<"$output"
-    jq -e '.spec.strategy.rollingParams.pre.execNewPod.env == [{"name": "AMP_RELEASE", "value": "2.9"}]' <<<"$output"
+    # the templates before 2.11 all have BACKEND_ROUTE from backend-listener, in the pre
+    # hook and in system-app's containers (what the 2.10 -> 2.11 hop changes)
+    jq -e '.spec.strategy.rollingParams.pre.execNewPod.env | .[0] == {"name": "AMP_RELEASE", "value": "2.9"} and (map(select(.name == "BACKEND_ROUTE")) == [{"name": "BACKEND_ROUTE", "valueFrom": {"secretKeyRef": {"name": "backend-listener", "key": "route_endpoint"}}}])' <<<"$output"
+    jq -e '.spec.template.spec.containers | map(.env | map(.name) | index("BACKEND_ROUTE") != null) | all' <<<"$output"
     run oc get is amp-backend -o json
     jq -e '[.spec.tags[].name] == ["2.9"]' <<<"$output"
     run oc get secret system-master-apicast -o json
