@@ -44,9 +44,10 @@ for line in open(doc, encoding="utf-8"):
     if line.startswith("## "):
         in_ids = line.strip() == "## Step ids"
         continue
-    m = re.match(r"^- `([^`]+)`:", line)
+    # "- `ID`: ..." or "- `ID`, `ID`, ...: ..."
+    m = re.match(r"^- ((?:`[^`]+`, )*`[^`]+`):", line)
     if in_ids and m:
-        step_ids.add(m.group(1))
+        step_ids.update(re.findall(r"`([^`]+)`", m.group(1)))
 assert len(step_ids) >= 40, "docs/events.md: too few step ids: %s" % sorted(step_ids)
 
 def check_type(where, v, t):
@@ -165,6 +166,35 @@ mutating = [e["argv"][1:3] for e in kinds("command") if e["mutating"]]
 assert mutating == [["patch", "imagestream/amp-system"]] + [["set", "triggers"]] * 6, mutating
 # reads end with 0, watches stopped at the end of a wait with SIGTERM (143 from oc, or -15)
 assert all(e["exit"] in (0, 143, -15) and not e["timed_out"] for e in kinds("command")), [e for e in kinds("command") if e["exit"]]
+'
+}
+
+@test "2.10 -> 2.11 run of the hook, the env, zync's annotations and backend-cron: documented events, each change once, in its step" {
+	sim_init --version 2.10
+	json run -n 3scale --yes --to 2.11 --only backend-route,zync-annotations,backend-cron
+	[ "$status" = 0 ] || fail "exit $status: $(cat "$BATS_TEST_TMPDIR/err")"
+	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
+start = kinds("start")[0]
+assert (start["from"], start["to"]) == ("2.10", "2.11"), start
+ids = ["hook-env/system-app", "env/system-app", "env/system-sidekiq", "annotations/zync", "resources/backend-cron"]
+assert [e["id"] for e in kinds("step_start")] == ids, kinds("step_start")
+assert all(e["hop"] == "2.10 -> 2.11" for e in kinds("step_start") + kinds("step_end"))
+assert [(e["id"], e["status"]) for e in kinds("step_end")] == [(i, "done") for i in ids], kinds("step_end")
+assert kinds("step_end")[0]["detail"] == "read back: BACKEND_ROUTE is http://backend-listener:3000/internal/", kinds("step_end")[0]
+assert all(e["detail"].startswith("rollout #2 complete") for e in kinds("step_end")[1:]), kinds("step_end")
+# each change once, inside the step it belongs to
+step, mutating = None, []
+for e in ev:
+    if e["event"] == "step_start":
+        step = e["id"]
+    elif e["event"] == "step_end":
+        step = None
+    elif e["event"] == "command" and e["mutating"]:
+        mutating.append((step, " ".join(e["argv"][1:4])))
+assert mutating == [("hook-env/system-app", "patch dc system-app"), ("env/system-app", "set env dc/system-app"),
+                    ("env/system-sidekiq", "set env dc/system-sidekiq"), ("annotations/zync", "patch dc zync"),
+                    ("annotations/zync", "annotate dc zync"), ("annotations/zync", "annotate dc zync"),
+                    ("resources/backend-cron", "patch dc backend-cron")], mutating
 '
 }
 
@@ -315,6 +345,27 @@ assert ids[20:23] == ["dc/system-app", "dc/system-sidekiq", "dc/system-sphinx"] 
 	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
 ids = [s["id"] for s in kinds("plan")[0]["steps"]]
 assert "tag/system-mysql" not in ids and "dc/backend-redis" not in ids and "dc/system-redis" in ids, ids
+'
+}
+
+@test "plan -o json of 2.8 -> 2.9 and of 2.10 -> 2.11: every step id a documented one, each hop named" {
+	json plan --database other --from 2.8 --to 2.9
+	[ "$status" = 0 ] || fail "exit $status: $(cat "$BATS_TEST_TMPDIR/err")"
+	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
+ids = [s["id"] for s in kinds("plan")[0]["steps"]]
+assert ids[:3] == ["backup", "release", "secret/system-master-apicast"], ids
+untag = [i for i in ids if i.startswith("untag/")]
+# without a cluster: the mysql variant, so every stream but amp-system and system-postgresql
+assert len(untag) == 8 and "untag/amp-system" not in untag, untag
+assert ids.index("untag/amp-backend") == ids.index("dc/backend-worker") + 1 == ids.index("dc/backend-cron") - 1, ids
+'
+	json plan --database other --from 2.10 --to 2.11
+	[ "$status" = 0 ] || fail "exit $status: $(cat "$BATS_TEST_TMPDIR/err")"
+	validate "$BATS_TEST_TMPDIR/out" "$COMMON"'
+ids = [s["id"] for s in kinds("plan")[0]["steps"]]
+assert ids[:7] == ["backup", "release", "hook-env/system-app", "env/system-app", "env/system-sidekiq",
+                   "annotations/zync", "resources/backend-cron"], ids
+assert ids[7] == "tag/amp-system" and ids[-2:] == ["confirm", "replicas"], ids
 '
 }
 
