@@ -229,42 +229,31 @@ EOF
 	[ "$output" -ge 1 ] || fail "docs/procedure.md does not list the hook step"
 }
 
-# a wrapper `oc` in $BATS_TEST_TMPDIR/cutat that SIGKILLs the program right after its first
-# oc call whose arguments contain $CUT_AT has ended
-make_cut_at() {
-	local dir=$BATS_TEST_TMPDIR/cutat
-	mkdir -p "$dir"
-	cat >"$dir/oc" <<EOS
-#!/bin/bash
-"$SIM" "\$@"
-rc=\$?
-case " \$* " in *"\$CUT_AT"*) [ -e "$dir/cut" ] || { touch "$dir/cut"; kill -KILL \$PPID; } ;; esac
-exit \$rc
-EOS
-	chmod +x "$dir/oc"
-}
-
-@test "2.10 -> 2.11, SIGKILL right after the hook patch, set env, an annotation's removal, a Redis command patch: re-running finishes the hop, each change sent once" {
+@test "2.10 -> 2.11, SIGKILL right after the hook patch, set env, an annotation's removal, a Redis command patch: each re-run resumes past the cut, the last finishes the hop, each change sent once" {
 	local cut
 	make_cut_at
+	init_210
+	# one hop, killed at each cut point in the guide's order: every run resumes the hop
+	# that the run before left cut (so it must see the change before its cut as done) and
+	# goes on to the next cut; the run after the last finishes
 	for cut in "patch dc system-app --type=json" "set env dc/system-app" "annotate dc zync prometheus.io/scrape-" "patch dc backend-redis"; do
-		rm -rf "$BATS_TEST_TMPDIR/sim" "$BATS_TEST_TMPDIR/cutat/cut"
-		init_210
+		rm -f "$BATS_TEST_TMPDIR/cutat/cut"
 		CUT_AT=$cut PATH="$BATS_TEST_TMPDIR/cutat:$PATH" run "$UPGRADE" run -n 3scale --to 2.11 --yes --skip backup 3>&-
 		[ "$status" -eq 137 ] || fail "cut after '$cut': exit $status, not killed: $output"
-		run upgrade run -n 3scale --to 2.11 --yes --skip backup
-		[ "$status" -eq 0 ] || fail "re-run after a cut after '$cut': exit $status: $output"
-		run hook_route
-		assert_output "[{\"name\": \"BACKEND_ROUTE\", \"value\": \"$ROUTE\"}]"
-		run dc_field zync "[sorted(k for k in (d['metadata'].get('annotations') or {}) if k.startswith('prometheus')), d['spec']['template']['metadata']['annotations']]"
-		assert_output '[[], {"prometheus.io/port": "9393", "prometheus.io/scrape": "true"}]'
-		run dc_field backend-redis "[d['spec']['template']['spec']['containers'][0]['image'].split('@')[0], d['spec']['template']['spec']['containers'][0]['command']]"
-		assert_output '["registry.redhat.io/rhscl/redis-5-rhel7", ["/opt/rh/rh-redis5/root/usr/bin/redis-server"]]'
-		run upgrade status -n 3scale --to 2.11
-		[ "$status" -eq 0 ] || fail "status after a cut after '$cut': exit $status: $output"
-		run bash -c "'$SIM' sim calls --mutating | sort | uniq -d"
-		assert_output ""
+		[ -e "$BATS_TEST_TMPDIR/cutat/cut" ] || fail "the run did not reach '$cut'"
 	done
+	run upgrade run -n 3scale --to 2.11 --yes --skip backup
+	[ "$status" -eq 0 ] || fail "re-run after the last cut: exit $status: $output"
+	run hook_route
+	assert_output "[{\"name\": \"BACKEND_ROUTE\", \"value\": \"$ROUTE\"}]"
+	run dc_field zync "[sorted(k for k in (d['metadata'].get('annotations') or {}) if k.startswith('prometheus')), d['spec']['template']['metadata']['annotations']]"
+	assert_output '[[], {"prometheus.io/port": "9393", "prometheus.io/scrape": "true"}]'
+	run dc_field backend-redis "[d['spec']['template']['spec']['containers'][0]['image'].split('@')[0], d['spec']['template']['spec']['containers'][0]['command']]"
+	assert_output '["registry.redhat.io/rhscl/redis-5-rhel7", ["/opt/rh/rh-redis5/root/usr/bin/redis-server"]]'
+	run upgrade status -n 3scale --to 2.11
+	[ "$status" -eq 0 ] || fail "status after the cuts: exit $status: $output"
+	run bash -c "'$SIM' sim calls --mutating | sort | uniq -d"
+	assert_output ""
 }
 
 @test "a 2.9 install with --to 2.11: 2.9 -> 2.10, then 2.10 -> 2.11, each whole before the next; plan's commands are the run's; the events name each step's hop" {

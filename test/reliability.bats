@@ -44,9 +44,9 @@ start_until() {
 
 @test "SIGKILL after any single oc call: re-running run finishes, each change applied once, documented state" {
 	local cut=1 step=${CUT_STEP:-1} walked=0
-	# the sanitizer build is slower: it walks every 2nd cut point (scripts/test runs
+	# the sanitizer build is slower: it walks every 3rd cut point (scripts/test runs
 	# every 4th with oc 3.11 on the normal build too)
-	[[ "$UPGRADE" == *asan* ]] && step=${CUT_STEP:-2}
+	[[ "$UPGRADE" == *asan* ]] && step=${CUT_STEP:-3}
 	make_cutter
 	while :; do
 		fast_init

@@ -73,6 +73,21 @@ assert_upgraded() {
 	assert_output "amp-system:2.10$suffix=system-sphinx,system-master-svc"
 }
 
+# a wrapper `oc` in $BATS_TEST_TMPDIR/cutat that SIGKILLs the program right after its first
+# oc call whose arguments contain $CUT_AT has ended
+make_cut_at() {
+	local dir=$BATS_TEST_TMPDIR/cutat
+	mkdir -p "$dir"
+	cat >"$dir/oc" <<EOS
+#!/bin/bash
+"$SIM" "\$@"
+rc=\$?
+case " \$* " in *"\$CUT_AT"*) [ -e "$dir/cut" ] || { touch "$dir/cut"; kill -KILL \$PPID; } ;; esac
+exit \$rc
+EOS
+	chmod +x "$dir/oc"
+}
+
 # a wrapper `oc` in $BATS_TEST_TMPDIR/cut that SIGKILLs the program right after its
 # oc call number $CUT has ended (watches are not counted: they end when the program
 # ends them)
