@@ -55,7 +55,7 @@ upgrade_app() {
     assert_success
     [ -x "$SIM" ]
     run head -1 "$SIM"
-    assert_output '#!/usr/bin/env python3'
+    assert_output '#!/usr/bin/env -S python3 -S'
 }
 
 @test "init: dc json shape, sorted 4-space pretty json" {
