@@ -5045,6 +5045,12 @@ def main():
 def run():
     """The command line: run main(), flush, and exit with its status (the launcher
     scripts/oc-sim calls this, so that python caches this module's bytecode)."""
+    os._exit(run_status())
+
+
+def run_status():
+    """Run main() with sys.argv, flush, and return the exit status (the suite's fork
+    server, test/forkserver, calls this in each forked call)."""
     try:
         rc = main()
     except SystemExit as e:
@@ -5057,7 +5063,7 @@ def run():
         sys.stderr.flush()
     except OSError:
         pass
-    os._exit(rc if isinstance(rc, int) else 1)
+    return rc if isinstance(rc, int) else 1
 
 
 if __name__ == "__main__":

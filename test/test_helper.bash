@@ -9,6 +9,11 @@ load '/usr/lib/bats/bats-assert/load'
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 UPGRADE=${THREESCALE_UPGRADE:-$TOP/build/3scale-upgrade}
 SIM=${OC_SIM:-$TOP/scripts/oc-sim}
+# scripts/test runs a fork server of oc-sim (test/forkserver) and points OC_SIM_SERVER at
+# its socket: the suite's oc is then its client, and each call skips python's start-up
+if [ -n "${OC_SIM_SERVER:-}" ] && [ -z "${OC_SIM:-}" ] && [ -x "${OC_SIM_FORK_CLIENT:-}" ]; then
+	SIM=$OC_SIM_FORK_CLIENT
+fi
 
 common_setup() {
 	export OC_SIM_STATE="$BATS_TEST_TMPDIR/sim"
