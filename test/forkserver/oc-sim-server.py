@@ -19,7 +19,6 @@ bytes).  The client forwards SIGTERM, SIGINT, SIGHUP and SIGQUIT to the pid; whe
 client is gone (SIGKILL: the socket reaches end of file) the child kills itself with
 SIGKILL, as the oc process it stands for would have died.
 """
-import array
 import gc
 import io
 import os
@@ -39,27 +38,16 @@ import oc_sim  # noqa: E402
 INT = struct.Struct("i")
 
 
-def recv_exact(conn, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = conn.recv(n - len(buf))
-        if not chunk:
-            raise EOFError("short request")
-        buf += chunk
-    return buf
-
-
 def recv_request(conn):
-    fds = array.array("i")
-    msg, anc, _, _ = conn.recvmsg(INT.size, socket.CMSG_LEN(3 * fds.itemsize))
-    for level, kind, data in anc:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            fds.frombytes(data[:len(data) - (len(data) % fds.itemsize)])
+    """The client's descriptors 0-2 and its NUL-terminated fields."""
+    msg, fds, _, _ = socket.recv_fds(conn, INT.size, 3)
     if len(msg) != INT.size or len(fds) != 3:
         raise EOFError("bad request header")
     (n,) = INT.unpack(msg)
-    fields = recv_exact(conn, n).split(b"\0")[:-1]
-    return list(fds), fields
+    body = conn.recv(n, socket.MSG_WAITALL)
+    if len(body) != n:
+        raise EOFError("short request")
+    return fds, body.split(b"\0")[:-1]
 
 
 def std_streams():
