@@ -5048,9 +5048,19 @@ def run():
     os._exit(run_status())
 
 
+def fresh_call():
+    """Put back the module state that a call starts from: an oc-sim process starts with
+    it, and the suite's fork server (test/forkserver) calls this before each call of a
+    worker that has run calls before.  Every module-level value a call changes is here."""
+    FAULT["name"] = None
+    CRITICAL.update(depth=0, pending=None)
+    CLIENT["version"] = "4.x"
+    forget_state()
+
+
 def run_status():
     """Run main() with sys.argv, flush, and return the exit status (the suite's fork
-    server, test/forkserver, calls this in each forked call)."""
+    server, test/forkserver, calls this for each call)."""
     try:
         rc = main()
     except SystemExit as e:

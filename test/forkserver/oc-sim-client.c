@@ -3,10 +3,11 @@
  *
  * It connects to the Unix socket $OC_SIM_SERVER and hands the server its stdin,
  * stdout and stderr, its arguments, environment, working directory and umask; a
- * forked child of the server, with the simulator already imported, runs the call
- * (see oc-sim-server.py for the protocol).  The client forwards SIGTERM, SIGINT,
- * SIGHUP and SIGQUIT to that child and exits with its status, so the program under
- * test sees one oc process that behaves as `scripts/oc-sim ARGS` does.  Without
+ * worker of the server (a process forked from it, with the simulator already
+ * imported) runs the call (see oc-sim-server.py for the protocol).  The client
+ * forwards SIGTERM, SIGINT, SIGHUP and SIGQUIT to that worker until it exits, and
+ * exits with the call's status, so the program under test sees one oc process that
+ * behaves as `scripts/oc-sim ARGS` does.  Without
  * $OC_SIM_SERVER, or when no server answers, it runs OC_SIM_PATH itself.
  *
  * A test fixture, not part of the product: built with the unit tests, never installed.
@@ -24,7 +25,7 @@
 
 extern char **environ;
 
-static volatile sig_atomic_t child_pid;
+static volatile sig_atomic_t child_pid; /* the worker that runs the call */
 static volatile sig_atomic_t forwarded;
 static const int forward[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
 #define NFORWARD (sizeof forward / sizeof forward[0])
@@ -158,7 +159,7 @@ read_exact(int fd, void *p, size_t n)
 	return 0;
 }
 
-/* end as the child did: its exit status, or, when it died without one, by the
+/* end as the call did: its exit status, or, when the worker died without one, by the
  * signal forwarded to it (or SIGKILL) */
 static void
 die(int sig)
@@ -180,7 +181,7 @@ main(int argc, char **argv)
 	fd = connect_server();
 	if (fd < 0)
 		fallback(argv);
-	/* signals wait until the child's pid is known, then go to it */
+	/* signals wait until the worker's pid is known, then go to it */
 	sigemptyset(&block);
 	for (i = 0; i < NFORWARD; i++)
 		sigaddset(&block, forward[i]);
