@@ -147,15 +147,16 @@ def run_call(conn, devnull):
     conn.sendall(INT.pack(os.getpid()))
     try:
         rc = oc_sim.run_status()
-    except BaseException:  # the call must end here, whatever happened
-        traceback.print_exc()
-        rc, reuse = 1, False
-    try:
         # from here to the client's end of file, a forwarded signal ends the worker
         for s in FORWARDED:
             signal.signal(s, signal.SIG_DFL)
-    except BaseException:  # a signal handled just as the call ended
+    except SystemExit as e:  # SIGTERM just as the call ended: oc-sim exits 143 then
+        rc, reuse = e.code if isinstance(e.code, int) else 1, False
+    except BaseException:  # the call must end here, whatever happened
+        traceback.print_exc()
         rc, reuse = 1, False
+    for s in FORWARDED:
+        signal.signal(s, signal.SIG_DFL)
     call.ended.set()
     try:
         sys.stdout.flush()
@@ -177,12 +178,15 @@ def run_call(conn, devnull):
 def worker(psock, devnull):
     """A worker's life: calls handed over by the server, one at a time."""
     fds = set(os.listdir("/proc/self/fd"))
-    for n in range(MAX_CALLS):
+    for _ in range(MAX_CALLS):
         msg, got, _, _ = socket.recv_fds(psock, 1, 1)
         if not msg or not got:
             break  # the server is gone
-        if not run_call(socket.socket(fileno=got[0]), devnull):
-            break
+        try:
+            if not run_call(socket.socket(fileno=got[0]), devnull):
+                break
+        except BaseException:  # a client gone mid-request, a bad request: end here
+            os._exit(1)
         # a call that left a file open ends its worker: the next call starts clean
         if set(os.listdir("/proc/self/fd")) != fds:
             break
