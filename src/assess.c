@@ -516,7 +516,11 @@ rollout_assess(const json_t *dc, const json_t *rcs, const json_t *pods, long bas
 	if (strcmp(v->phase, "Failed") == 0) {
 		const char *sreason = jstr(annotations, "openshift.io/deployment.status-reason");
 
-		if (cancelled && generation > observed) {
+		/* cancelled for a newer rollout (the trigger fired again): that one is judged,
+		 * even when the dc read here is older than its RC (the controller's reason says
+		 * so: "newer deployment was found running") */
+		if (cancelled && (generation > observed ||
+				  (sreason && strstr(sreason, "newer deployment was found running")))) {
 			snprintf(v->waiting, sizeof(v->waiting), "rollout #%ld was cancelled; waiting for "
 				 "the newer one", v->latest);
 			return;

@@ -138,7 +138,8 @@ struct rollout_view {
  * NewReplicationControllerAvailable for it, the controller has observed the current
  * generation, the desired pods of the latest rollout are ready, and no other pod
  * remains (terminating included). A cancelled latest rollout with a newer generation
- * pending is still progressing (the trigger fired twice).
+ * pending, or cancelled because "newer deployment was found running", is still
+ * progressing (the trigger fired twice).
  */
 void rollout_assess(const json_t *dc, const json_t *rcs, const json_t *pods, long baseline,
 		    int expect_new, struct rollout_view *v);
